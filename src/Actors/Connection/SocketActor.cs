@@ -1,0 +1,479 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using ActorNet.Handlers;
+using ActorNet.Options;
+using ActorNet.Protocol;
+using ActorNet.Transport;
+
+namespace ActorNet.Connection;
+
+/// <summary>
+/// One connection: Node's socket state machine (SEMANTICS.md, "Socket") over a transport, with the
+/// handler called inside. States are the behaviours <see cref="Open"/>, <see cref="ReadEnded"/>,
+/// <see cref="WriteEnded"/> and <see cref="Closed"/>; every transition is in this file.
+/// </summary>
+internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
+{
+    // Reads of up to ReadBufferSize done in one message before yielding to the mailbox.
+    private const int ReadBufferSize = 64 * 1024;
+    private const int MaxReadsPerTurn = 16;
+    private const string IdleTimerKey = "idle";
+    private const string CloseTimerKey = "close";
+
+    [ThreadStatic] private static byte[]? _readBuffer;
+
+    private readonly ITransportConnection _connection;
+    private readonly IConnectionHandler _handler;
+    private readonly ConnectionSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly WriteQueue _queue = new();
+    private Queue<(long Offset, object Ack, IActorRef? ReplyTo)>? _acks;
+
+    private long _bytesRead;
+    private long _bytesWritten;
+    private bool _paused;
+    private bool _readArmed;
+    private bool _inReadLoop;
+    private bool _readEnded;
+    private bool _endRequested;
+    private bool _autoEnded;
+    private bool _writeEnded;
+    private bool _destroyed;
+    private bool _needDrain;
+    private TimeSpan _idleTimeout;
+    private bool _idleTimerRunning;
+    private long _lastActivityMs;
+    private string _state = "open";
+
+    public SocketActor(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long connectionId)
+    {
+        _connection = connection;
+        _handler = handler;
+        _settings = settings;
+        ConnectionId = connectionId;
+    }
+
+    public static Props Props(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long id) =>
+        Akka.Actor.Props.Create(() => new SocketActor(connection, handler, settings, id));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The transport, for tests that inspect the live socket.</summary>
+    internal ITransportConnection Transport => _connection;
+
+    IActorRef ISocket.Self => Self;
+
+    public long ConnectionId { get; }
+
+    public EndPoint? LocalEndPoint => _connection.LocalEndPoint;
+
+    public EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
+
+    public long BytesRead => _bytesRead;
+
+    public long BytesWritten => _bytesWritten;
+
+    public long QueuedBytes => _queue.Length;
+
+    public bool Readable => !_readEnded && !_destroyed;
+
+    public bool Writable => !_endRequested && !_destroyed;
+
+    public bool Destroyed => _destroyed;
+
+    // ---- lifecycle -------------------------------------------------------------------------
+
+    protected override void PreStart()
+    {
+        _connection.Attach(Self);
+        if (_settings.KeepAlive.Enabled && _connection.SetKeepAlive(_settings.KeepAlive) is { } kaError)
+            _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, kaError);
+        if (_settings.NoDelay && _connection.SetNoDelay(true) is { } ndError)
+            _log.Warning("Connection {ConnectionId}: no-delay not applied: {Error}", ConnectionId, ndError);
+        _paused = _settings.PauseOnConnect;
+        SetTimeout(_settings.IdleTimeout);
+        _log.Debug("Connection {ConnectionId} open from {RemoteEndPoint} to {LocalEndPoint}", ConnectionId, RemoteEndPoint, LocalEndPoint);
+        _handler.OnConnect(this);
+        if (!_destroyed && !_paused) ArmRead();
+    }
+
+    protected override void PostStop()
+    {
+        // Reached without Destroy only when the handler threw: reset, and the supervisor logs the cause.
+        if (_destroyed) return;
+        _destroyed = true;
+        _connection.Abort();
+        _queue.Clear();
+        _log.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
+    }
+
+    protected override void OnReceive(object message) => Open(message);
+
+    // ---- behaviours ------------------------------------------------------------------------
+
+    /// <summary>Reading and writing.</summary>
+    private void Open(object message)
+    {
+        if (!Common(message)) Unhandled(message);
+    }
+
+    /// <summary>The peer sent FIN; we may still write (allow-half-open) until End.</summary>
+    private void ReadEnded(object message)
+    {
+        if (message is SocketInput.Received) _readArmed = false;
+        else if (!Common(message)) Unhandled(message);
+    }
+
+    /// <summary>Our FIN is sent; reading goes on until the peer's FIN or the close timeout.</summary>
+    private void WriteEnded(object message)
+    {
+        if (message is SocketInput.CloseTimeout) DestroyCore(null, abort: false, "close timeout");
+        else if (!Common(message)) Unhandled(message);
+    }
+
+    /// <summary>Destroyed: inputs are dropped, commands get an error reply until the actor stops.</summary>
+    private void Closed(object message)
+    {
+        switch (message)
+        {
+            case SocketProtocol.Write { Ack: not null }:
+                Sender.Tell(new SocketProtocol.ErrorOccurred(Self, NetError.SocketClosed));
+                break;
+            case SocketProtocol.GetInfo:
+                Sender.Tell(Info());
+                break;
+        }
+    }
+
+    /// <summary>Messages every live state handles the same way; false when not one of them.</summary>
+    private bool Common(object message)
+    {
+        switch (message)
+        {
+            case SocketInput.Received:
+                _readArmed = false;
+                if (!_paused && !_readEnded) ReadLoop();
+                return true;
+            case SocketInput.SendCompleted sent:
+                OnSendCompleted(sent.Bytes);
+                return true;
+            case SocketInput.TransportFailed failed:
+                OnTransportFailed(failed);
+                return true;
+            case SocketInput.Timeout:
+                OnIdleTimer();
+                return true;
+            case SocketInput.Shutdown shutdown:
+                if (shutdown.Reason == ShutdownReason.Abort) DestroyCore(null, abort: true, "aborted by server close");
+                else End();
+                return true;
+            case SocketInput.CloseTimeout:
+                return true;
+            case SocketProtocol.Write write:
+                WriteCore(write.Data.Span, write.Ack, Sender);
+                return true;
+            case SocketProtocol.End:
+                End();
+                return true;
+            case SocketProtocol.Destroy:
+                Destroy();
+                return true;
+            case SocketProtocol.Pause:
+                Pause();
+                return true;
+            case SocketProtocol.Resume:
+                Resume();
+                return true;
+            case SocketProtocol.SetTimeout t:
+                SetTimeout(t.Timeout);
+                return true;
+            case SocketProtocol.SetKeepAlive k:
+                SetKeepAlive(k.KeepAlive);
+                return true;
+            case SocketProtocol.SetNoDelay n:
+                SetNoDelay(n.NoDelay);
+                return true;
+            case SocketProtocol.GetInfo:
+                Sender.Tell(Info());
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Enter(UntypedReceive behaviour, string name)
+    {
+        _state = name;
+        Become(behaviour);
+    }
+
+    // ---- reading ---------------------------------------------------------------------------
+
+    private void ArmRead()
+    {
+        // Never a synchronous read while a wait is outstanding: the transport keeps one operation at a time.
+        if (_readArmed || _inReadLoop || _readEnded || _destroyed) return;
+        _readArmed = true;
+        _connection.WaitReadable();
+    }
+
+    private void ReadLoop()
+    {
+        var buffer = _readBuffer ??= new byte[ReadBufferSize];
+        _inReadLoop = true;
+        var reads = 0;
+        try
+        {
+            while (!_paused && !_readEnded && !_destroyed)
+            {
+                if (reads++ == MaxReadsPerTurn)
+                {
+                    // Fairness: let the mailbox (and other connections on this thread) run first.
+                    _readArmed = true;
+                    Self.Tell(SocketInput.Received.Instance);
+                    return;
+                }
+                var n = _connection.TryReceive(buffer, out var error);
+                if (error == SocketError.WouldBlock) break;
+                if (error != SocketError.Success)
+                {
+                    DestroyCore(NetError.FromSocketError(error, "read", RemoteEndPoint), abort: false, "read error");
+                    return;
+                }
+                if (n == 0)
+                {
+                    OnPeerClosed();
+                    return;
+                }
+                _bytesRead += n;
+                Touch();
+                _handler.OnData(this, new ReadOnlySpan<byte>(buffer, 0, n));
+            }
+        }
+        finally
+        {
+            _inReadLoop = false;
+        }
+        if (!_paused) ArmRead();
+    }
+
+    private void OnPeerClosed()
+    {
+        _readEnded = true;
+        Enter(ReadEnded, "read-ended");
+        _handler.OnEnd(this);
+        if (_destroyed) return;
+        if (_writeEnded)
+        {
+            DestroyCore(null, abort: false, "both sides ended");
+            return;
+        }
+        if (!_settings.AllowHalfOpen && !_endRequested)
+        {
+            // Node's onReadableStreamEnd: end our side once the 'end' listeners ran; later writes get EPIPE.
+            _autoEnded = true;
+            End();
+        }
+    }
+
+    // ---- writing ---------------------------------------------------------------------------
+
+    public bool Write(ReadOnlySpan<byte> data) => WriteCore(data, null, ActorRefs.NoSender);
+
+    private bool WriteCore(ReadOnlySpan<byte> data, object? ack, IActorRef? replyTo)
+    {
+        if (_destroyed)
+        {
+            if (ack is not null) replyTo?.Tell(new SocketProtocol.ErrorOccurred(Self, NetError.SocketClosed));
+            return false;
+        }
+        if (_endRequested)
+        {
+            DestroyCore(_autoEnded ? NetError.EndedByPeer : NetError.WriteAfterEnd, abort: false, "write after end");
+            return false;
+        }
+        Touch();
+        if (!_queue.IsSending && _queue.Length == 0 && !data.IsEmpty)
+        {
+            var n = _connection.TrySend(data, out var error);
+            if (error == SocketError.WouldBlock) n = 0;
+            else if (error != SocketError.Success)
+            {
+                DestroyCore(NetError.FromSocketError(error, "write", RemoteEndPoint), abort: false, "write error");
+                return false;
+            }
+            _bytesWritten += n;
+            data = data[n..];
+        }
+        if (data.IsEmpty && !_queue.IsSending)
+        {
+            if (ack is not null) replyTo?.Tell(ack, Self);
+            return true;
+        }
+        if (_queue.Length + data.Length > _settings.MaxWriteQueue)
+        {
+            DestroyCore(NetError.WriteQueueFull(_settings.MaxWriteQueue), abort: true, "write queue full");
+            return false;
+        }
+        _queue.Append(data);
+        if (ack is not null)
+            (_acks ??= new Queue<(long, object, IActorRef?)>()).Enqueue((_bytesWritten + _queue.Length, ack, replyTo));
+        if (!_queue.IsSending) SendQueued();
+        if (_queue.Length < _settings.WriteHighWaterMark) return true;
+        _needDrain = true;
+        return false;
+    }
+
+    private void SendQueued()
+    {
+        var next = _queue.NextToSend();
+        if (!next.IsEmpty) _connection.SendAsync(next);
+    }
+
+    private void OnSendCompleted(int bytes)
+    {
+        _bytesWritten += bytes;
+        _queue.Sent(bytes);
+        Touch();
+        while (_acks is { Count: > 0 } && _acks.Peek().Offset <= _bytesWritten)
+        {
+            var (_, ack, replyTo) = _acks.Dequeue();
+            replyTo?.Tell(ack, Self);
+        }
+        if (_queue.Length > 0)
+        {
+            SendQueued();
+            return;
+        }
+        if (_endRequested && !_writeEnded)
+        {
+            SendFin();
+            if (_destroyed) return;
+        }
+        if (_needDrain)
+        {
+            _needDrain = false;
+            _handler.OnDrain(this);
+        }
+    }
+
+    public void End()
+    {
+        if (_destroyed || _endRequested) return;
+        _endRequested = true;
+        if (!_queue.IsSending && _queue.Length == 0) SendFin();
+    }
+
+    private void SendFin()
+    {
+        var error = _connection.ShutdownSend();
+        _writeEnded = true;
+        if (error is not (SocketError.Success or SocketError.NotConnected))
+        {
+            DestroyCore(NetError.FromSocketError(error, "shutdown", RemoteEndPoint), abort: false, "shutdown error");
+            return;
+        }
+        if (_readEnded || error == SocketError.NotConnected)
+        {
+            DestroyCore(null, abort: false, "both sides ended");
+            return;
+        }
+        Enter(WriteEnded, "write-ended");
+        if (_settings.CloseTimeout > TimeSpan.Zero)
+            Timers.StartSingleTimer(CloseTimerKey, SocketInput.CloseTimeout.Instance, _settings.CloseTimeout);
+    }
+
+    // ---- control ---------------------------------------------------------------------------
+
+    public void Destroy() => DestroyCore(null, abort: false, "destroyed");
+
+    private void DestroyCore(NetError? error, bool abort, string reason)
+    {
+        if (_destroyed) return;
+        _destroyed = true;
+        Timers.CancelAll();
+        if (abort) _connection.Abort();
+        else _connection.Close();
+        _queue.Clear();
+        Enter(Closed, "closed");
+        if (error is not null)
+        {
+            _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
+            _handler.OnError(this, error);
+        }
+        _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} closed: {CloseReason} ({BytesRead} read, {BytesWritten} written)",
+            ConnectionId, RemoteEndPoint, reason, _bytesRead, _bytesWritten);
+        _handler.OnClose(this, error is not null);
+        Context.Stop(Self);
+    }
+
+    private void OnTransportFailed(SocketInput.TransportFailed failed)
+    {
+        if (failed.Error == SocketError.OperationAborted) return;
+        DestroyCore(NetError.FromSocketError(failed.Error, failed.Syscall, RemoteEndPoint), abort: false, failed.Syscall + " error");
+    }
+
+    public void Pause() => _paused = true;
+
+    public void Resume()
+    {
+        if (!_paused) return;
+        _paused = false;
+        ArmRead();
+    }
+
+    public void SetTimeout(TimeSpan timeout)
+    {
+        _idleTimeout = timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout;
+        if (_idleTimeout == TimeSpan.Zero)
+        {
+            if (_idleTimerRunning) Timers.Cancel(IdleTimerKey);
+            _idleTimerRunning = false;
+            return;
+        }
+        _lastActivityMs = Environment.TickCount64;
+        _idleTimerRunning = true;
+        Timers.StartSingleTimer(IdleTimerKey, SocketInput.Timeout.Instance, _idleTimeout);
+    }
+
+    public void SetKeepAlive(KeepAliveOptions keepAlive)
+    {
+        if (_connection.SetKeepAlive(keepAlive) is { } error)
+            _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, error);
+    }
+
+    public void SetNoDelay(bool noDelay)
+    {
+        if (_connection.SetNoDelay(noDelay) is { } error)
+            _log.Warning("Connection {ConnectionId}: no-delay not applied: {Error}", ConnectionId, error);
+    }
+
+    // Cheap timers (STYLE.md 12): activity stores a time; the armed timer checks it when it fires.
+    private void Touch()
+    {
+        if (_idleTimeout == TimeSpan.Zero) return;
+        _lastActivityMs = Environment.TickCount64;
+        if (_idleTimerRunning) return;
+        _idleTimerRunning = true;
+        Timers.StartSingleTimer(IdleTimerKey, SocketInput.Timeout.Instance, _idleTimeout);
+    }
+
+    private void OnIdleTimer()
+    {
+        if (!_idleTimerRunning || _idleTimeout == TimeSpan.Zero) return;
+        var idleFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastActivityMs);
+        if (idleFor < _idleTimeout)
+        {
+            Timers.StartSingleTimer(IdleTimerKey, SocketInput.Timeout.Instance, _idleTimeout - idleFor);
+            return;
+        }
+        // Fires once; the next read or write arms it again (Node's socket._unrefTimer).
+        _idleTimerRunning = false;
+        _handler.OnTimeout(this);
+    }
+
+    private SocketProtocol.SocketInfo Info() =>
+        new(ConnectionId, LocalEndPoint, RemoteEndPoint, _bytesRead, _bytesWritten, _queue.Length, _state);
+}

@@ -1,0 +1,127 @@
+using Akka.Actor;
+using Akka.Event;
+using ActorNet.Connection;
+using ActorNet.Handlers;
+using ActorNet.Protocol;
+using ActorNet.Transport;
+
+namespace ActorNet.Server;
+
+/// <summary>
+/// Owns every socket actor of one server: admission (max-connections, drops), the live count, and
+/// the drain (Closed when the count reaches zero; Shutdown at the deadline; abort after the grace).
+/// </summary>
+internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
+{
+    private static long _nextConnectionId;
+
+    private readonly ConnectionSettings _settings;
+    private readonly Func<IConnectionHandler> _handlerFactory;
+    private readonly int _maxConnections;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _live;
+    private bool _draining;
+    private TimeSpan _grace;
+
+    public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
+    {
+        _settings = settings;
+        _handlerFactory = handlerFactory;
+        _maxConnections = maxConnections;
+
+        Receive<TransportAccepted>(accepted => Admit(accepted.Connection));
+        Receive<Terminated>(_ => Released());
+        Receive<StartDrain>(start => BeginDrain(start));
+        Receive<DrainDeadline>(_ => ShutdownAll(ShutdownReason.Drain));
+        Receive<DrainGraceOver>(_ => ShutdownAll(ShutdownReason.Abort));
+        Receive<ServerProtocol.ForceClose>(_ => ShutdownAll(ShutdownReason.Abort));
+        Receive<ServerProtocol.GetConnectionCount>(_ => Sender.Tell(new ServerProtocol.ConnectionCount(_live)));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections) =>
+        Akka.Actor.Props.Create(() => new ConnectionSupervisor(settings, handlerFactory, maxConnections));
+
+    // A failing handler takes down its own connection only (the socket actor resets it in PostStop).
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Stop);
+
+    private void Admit(ITransportConnection connection)
+    {
+        if (_draining || (_maxConnections > 0 && _live >= _maxConnections))
+        {
+            // Closed before anything is read: the peer sees FIN, or RST if its data had arrived.
+            connection.Close();
+            if (_draining) return;
+            _log.Info("Connection from {RemoteEndPoint} dropped: {Live} connections live (max-connections {MaxConnections})",
+                connection.RemoteEndPoint, _live, _maxConnections);
+            Context.Parent.Tell(new ServerProtocol.ConnectionDropped(connection.LocalEndPoint, connection.RemoteEndPoint, _live));
+            return;
+        }
+        var id = Interlocked.Increment(ref _nextConnectionId);
+        IConnectionHandler handler = _handlerFactory();
+        var child = Context.ActorOf(SocketActor.Props(connection, handler, _settings, id), "conn-" + id);
+        Context.Watch(child);
+        _live++;
+    }
+
+    private void Released()
+    {
+        _live--;
+        if (_draining && _live == 0) Drained();
+    }
+
+    private void BeginDrain(StartDrain start)
+    {
+        if (_draining) return;
+        _draining = true;
+        _grace = start.Grace;
+        if (_live == 0)
+        {
+            Drained();
+            return;
+        }
+        _log.Info("Draining {Live} connections (deadline {DrainTimeout})", _live, start.Deadline);
+        if (start.Deadline == TimeSpan.Zero) ShutdownAll(ShutdownReason.Abort);
+        else Timers.StartSingleTimer(nameof(DrainDeadline), DrainDeadline.Instance, start.Deadline);
+    }
+
+    private void ShutdownAll(ShutdownReason reason)
+    {
+        if (_live == 0) return;
+        if (reason == ShutdownReason.Drain)
+        {
+            _log.Info("Drain deadline passed: ending {Live} connections", _live);
+            Timers.StartSingleTimer(nameof(DrainGraceOver), DrainGraceOver.Instance, _grace);
+        }
+        else _log.Info("Aborting {Live} connections", _live);
+        var shutdown = new SocketInput.Shutdown(reason);
+        foreach (var child in Context.GetChildren()) child.Tell(shutdown);
+    }
+
+    private void Drained()
+    {
+        Timers.CancelAll();
+        Context.Parent.Tell(ServerDrained.Instance);
+    }
+
+    /// <summary>Stop admitting; drain with <paramref name="Deadline"/> and <paramref name="Grace"/>.</summary>
+    internal sealed record StartDrain(TimeSpan Deadline, TimeSpan Grace);
+
+    internal sealed record DrainDeadline
+    {
+        public static DrainDeadline Instance { get; } = new();
+    }
+
+    internal sealed record DrainGraceOver
+    {
+        public static DrainGraceOver Instance { get; } = new();
+    }
+}
+
+/// <summary>The supervisor's live count reached zero during a drain.</summary>
+internal sealed record ServerDrained
+{
+    public static ServerDrained Instance { get; } = new();
+}

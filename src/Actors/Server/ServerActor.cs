@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using ActorNet.Connection;
+using ActorNet.Handlers;
+using ActorNet.Options;
+using ActorNet.Protocol;
+using ActorNet.Transport;
+using ActorNet.Transport.Sockets;
+
+namespace ActorNet.Server;
+
+/// <summary>
+/// One server (Node's <c>net.Server</c>): listens, owns a <see cref="Listener"/> and a
+/// <see cref="ConnectionSupervisor"/>, and publishes <see cref="ServerProtocol"/> events to its
+/// subscribers (whoever sent Listen, Close or Subscribe). States: idle, resolving, listening, closing.
+/// </summary>
+public sealed class ServerActor : ReceiveActor
+{
+    private readonly ServerOptions _options;
+    private readonly Func<IConnectionHandler> _handlerFactory;
+    private readonly ITransport _transport;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private ITransportListener? _listener;
+    private IActorRef _acceptor = ActorRefs.Nobody;
+    private IActorRef _supervisor = ActorRefs.Nobody;
+    private int _generation;
+
+    /// <summary>Creates a server; it does nothing until it gets <see cref="ServerProtocol.Listen"/>.</summary>
+    public ServerActor(ServerOptions options, Func<IConnectionHandler> handlerFactory, ITransport transport)
+    {
+        _options = options;
+        _handlerFactory = handlerFactory;
+        _transport = transport;
+        Idle();
+    }
+
+    /// <summary>Props for a server with <paramref name="options"/> (already validated) and a handler factory.</summary>
+    /// <param name="options">The server's options, e.g. from <see cref="ServerOptionsReader.Read"/>.</param>
+    /// <param name="handlerFactory">Makes one handler per connection; null = the built-in handler named by <see cref="ServerOptions.Handler"/>.</param>
+    /// <param name="transport">The transport; null = the sockets transport.</param>
+    /// <exception cref="ArgumentException">No handler factory and no built-in handler of that name.</exception>
+    public static Props Props(ServerOptions options, Func<IConnectionHandler>? handlerFactory = null, ITransport? transport = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var factory = handlerFactory ?? BuiltInHandlers.Find(options.Handler)
+            ?? throw new ArgumentException($"handler \"{options.Handler}\" is not built in; pass a handler factory", nameof(options));
+        return Akka.Actor.Props.Create(() => new ServerActor(options, factory, transport ?? SocketsTransport.Instance));
+    }
+
+    private void Idle()
+    {
+        Receive<ServerProtocol.Listen>(_ => BeginListen());
+        Receive<ServerProtocol.Close>(_ => Sender.Tell(new ServerProtocol.ServerError(NetError.ServerNotRunning)));
+        Receive<ServerProtocol.ForceClose>(_ => { });
+        CommonReceives();
+    }
+
+    private void Resolving()
+    {
+        Receive<Resolved>(resolved => Bind(resolved.Addresses));
+        Receive<ResolveFailed>(failed => Fail(NetError.FromSocketError(failed.Error?.SocketErrorCode ?? SocketError.HostNotFound,
+            "getaddrinfo") with { Address = _options.Host }));
+        Receive<ServerProtocol.Listen>(_ => Sender.Tell(new ServerProtocol.ServerError(NetError.AlreadyListening)));
+        Receive<ServerProtocol.Close>(_ => Sender.Tell(new ServerProtocol.ServerError(NetError.ServerNotRunning)));
+        CommonReceives();
+    }
+
+    private void Listening()
+    {
+        Receive<ServerProtocol.Listen>(_ => Sender.Tell(new ServerProtocol.ServerError(NetError.AlreadyListening)));
+        Receive<ServerProtocol.Close>(_ => BeginClose(_options.DrainTimeout));
+        Receive<ServerProtocol.ForceClose>(_ => BeginClose(TimeSpan.Zero));
+        Receive<ServerProtocol.ConnectionDropped>(Publish);
+        CommonReceives();
+    }
+
+    private void Closing()
+    {
+        Receive<ServerDrained>(_ => Drained());
+        Receive<ServerProtocol.ForceClose>(force => _supervisor.Forward(force));
+        Receive<ServerProtocol.Listen>(_ => Sender.Tell(new ServerProtocol.ServerError(
+            new NetError("ERR_SERVER_CLOSING", "listen", "the server is still draining its connections"))));
+        Receive<ServerProtocol.Close>(_ =>
+        {
+            _subscribers.Add(Sender);
+            Sender.Tell(new ServerProtocol.ServerError(NetError.ServerNotRunning));
+        });
+        Receive<ServerProtocol.ConnectionDropped>(Publish);
+        CommonReceives();
+    }
+
+    private void CommonReceives()
+    {
+        Receive<ServerProtocol.Subscribe>(s => _subscribers.Add(s.Subscriber));
+        Receive<ServerProtocol.GetConnectionCount>(get =>
+        {
+            if (_supervisor.IsNobody()) Sender.Tell(new ServerProtocol.ConnectionCount(0));
+            else _supervisor.Forward(get);
+        });
+    }
+
+    private void BeginListen()
+    {
+        _subscribers.Add(Sender);
+        if (_options.Path is not null || IPAddress.TryParse(_options.Host, out _))
+        {
+            Bind(_options.Path is null ? [IPAddress.Parse(_options.Host)] : []);
+            return;
+        }
+        // Node resolves a host name first (dns.lookup) and listens on the first address.
+        var self = Self;
+        Dns.GetHostAddressesAsync(_options.Host).ContinueWith(t => t.IsCompletedSuccessfully
+                ? new Resolved(t.Result)
+                : (object)new ResolveFailed(t.Exception?.GetBaseException() as SocketException),
+            TaskContinuationOptions.ExecuteSynchronously).PipeTo(self);
+        Become(Resolving);
+    }
+
+    private void Bind(IReadOnlyList<IPAddress> addresses)
+    {
+        var spec = new ListenSpec(addresses, _options.Host, _options.Port, _options.Path, _options.Backlog, _options.ReusePort);
+        try
+        {
+            _listener = _transport.Listen(spec);
+        }
+        catch (TransportException e)
+        {
+            Fail(e.Error);
+            return;
+        }
+        _generation++;
+        var settings = ConnectionSettings.From(_options);
+        _supervisor = Context.ActorOf(ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections), $"connections-{_generation}");
+        _acceptor = Context.ActorOf(Server.Listener.Props(_listener, _supervisor), $"listener-{_generation}");
+        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport})", _listener.LocalEndPoint, _options.Handler, _options.Transport);
+        Become(Listening);
+        Publish(new ServerProtocol.Listening(_listener.LocalEndPoint));
+    }
+
+    private void Fail(NetError error)
+    {
+        _log.Error("Server error: {Error}", error);
+        Become(Idle);
+        Publish(new ServerProtocol.ServerError(error));
+    }
+
+    private void BeginClose(TimeSpan deadline)
+    {
+        _subscribers.Add(Sender);
+        var endPoint = _listener!.LocalEndPoint;
+        // Stop accepting at once: closing the listen socket makes new connects fail with ECONNREFUSED.
+        _listener.Close();
+        Context.Stop(_acceptor);
+        _log.Info("Stopped accepting on {EndPoint}; draining (drain-timeout {DrainTimeout})", endPoint, deadline);
+        Become(Closing);
+        Sender.Tell(new ServerProtocol.Unbound(endPoint));
+        _supervisor.Tell(new ConnectionSupervisor.StartDrain(deadline, _options.DrainGrace));
+    }
+
+    private void Drained()
+    {
+        Context.Stop(_supervisor);
+        _supervisor = ActorRefs.Nobody;
+        _log.Info("Server closed: every connection drained");
+        Become(Idle);
+        Publish(ServerProtocol.Closed.Instance);
+    }
+
+    private void Publish(object message)
+    {
+        foreach (var subscriber in _subscribers) subscriber.Tell(message, Self);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => _listener?.Close();
+
+    private sealed record Resolved(IReadOnlyList<IPAddress> Addresses);
+
+    private sealed record ResolveFailed(SocketException? Error);
+}

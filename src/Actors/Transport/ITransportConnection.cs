@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using ActorNet.Options;
+using ActorNet.Protocol;
+
+namespace ActorNet.Transport;
+
+/// <summary>
+/// The seam between a socket actor and one connection of a transport. Only the owning socket
+/// actor calls it, from inside its message handler, so implementations need no locking for
+/// calls; completions arrive at the owner as <see cref="SocketInput"/> messages.
+/// </summary>
+public interface ITransportConnection
+{
+    /// <summary>Our end of the connection.</summary>
+    EndPoint? LocalEndPoint { get; }
+
+    /// <summary>The peer's end.</summary>
+    EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Sets the actor that receives completions; called once before anything else.</summary>
+    void Attach(IActorRef owner);
+
+    /// <summary>Arms one wait for readable data or EOF; <see cref="SocketInput.Received"/> (or <see cref="SocketInput.TransportFailed"/>) follows once.</summary>
+    void WaitReadable();
+
+    /// <summary>Non-blocking read: bytes read, 0 with <see cref="SocketError.Success"/> at EOF, or an error (<see cref="SocketError.WouldBlock"/> when nothing is ready).</summary>
+    int TryReceive(Span<byte> buffer, out SocketError error);
+
+    /// <summary>Non-blocking write of what the kernel takes now; the rest is the caller's to queue.</summary>
+    int TrySend(ReadOnlySpan<byte> data, out SocketError error);
+
+    /// <summary>Sends all of <paramref name="data"/> asynchronously; <see cref="SocketInput.SendCompleted"/> or <see cref="SocketInput.TransportFailed"/> follows. One at a time.</summary>
+    void SendAsync(ReadOnlyMemory<byte> data);
+
+    /// <summary>shutdown(SHUT_WR): sends FIN.</summary>
+    SocketError ShutdownSend();
+
+    /// <summary>Closes the handle (FIN, or RST when unread data is left in the kernel).</summary>
+    void Close();
+
+    /// <summary>Resets the connection (RST) and closes the handle.</summary>
+    void Abort();
+
+    /// <summary>Applies keep-alive settings to the live socket; returns an error instead of throwing.</summary>
+    NetError? SetKeepAlive(KeepAliveOptions keepAlive);
+
+    /// <summary>Applies TCP_NODELAY to the live socket; returns an error instead of throwing.</summary>
+    NetError? SetNoDelay(bool noDelay);
+}
+
+/// <summary>One listening endpoint of a transport.</summary>
+public interface ITransportListener
+{
+    /// <summary>The bound endpoint (with the real port).</summary>
+    EndPoint LocalEndPoint { get; }
+
+    /// <summary>
+    /// Accepts connections, telling each to <paramref name="connections"/> as <see cref="TransportAccepted"/>,
+    /// and accept errors to <paramref name="errors"/> as <see cref="TransportAcceptFailed"/>. Called once.
+    /// </summary>
+    void StartAccepting(IActorRef connections, IActorRef errors);
+
+    /// <summary>Accepts the next connection once more after a <see cref="TransportAcceptFailed"/>.</summary>
+    void ResumeAccepting();
+
+    /// <summary>Closes the listening socket: new connects are refused. Idempotent.</summary>
+    void Close();
+}
+
+/// <summary>A transport: how to listen.</summary>
+public interface ITransport
+{
+    /// <summary>Binds and listens; throws <see cref="TransportException"/> with Node's error on failure.</summary>
+    ITransportListener Listen(ListenSpec spec);
+}
+
+/// <summary>Where and how to listen.</summary>
+/// <param name="Addresses">Resolved addresses to try in order (ignored with <paramref name="Path"/>).</param>
+/// <param name="Host">The host as configured, for error messages.</param>
+/// <param name="Port">The port.</param>
+/// <param name="Path">A Unix domain socket path, or null.</param>
+/// <param name="Backlog">The listen backlog.</param>
+/// <param name="ReusePort">SO_REUSEPORT.</param>
+public sealed record ListenSpec(IReadOnlyList<IPAddress> Addresses, string Host, int Port, string? Path, int Backlog, bool ReusePort);
+
+/// <summary>A listen failure in Node's vocabulary.</summary>
+public sealed class TransportException(NetError error) : Exception(error.ToString())
+{
+    /// <summary>The error.</summary>
+    public NetError Error { get; } = error;
+}
+
+/// <summary>A connection accepted by a listener.</summary>
+public sealed record TransportAccepted(ITransportConnection Connection);
+
+/// <summary>accept(2) failed; the listener waits for <see cref="ITransportListener.ResumeAccepting"/>.</summary>
+public sealed record TransportAcceptFailed(SocketError Error);

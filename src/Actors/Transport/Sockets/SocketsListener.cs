@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+
+namespace ActorNet.Transport.Sockets;
+
+/// <summary>A listening <see cref="Socket"/> with an accept loop; accepted sockets are told to the owner.</summary>
+internal sealed class SocketsListener : ITransportListener
+{
+    // Accepts completed synchronously in one go before the loop yields the thread.
+    private const int MaxSynchronousAccepts = 32;
+
+    private readonly Socket _socket;
+    private readonly string? _unixPath;
+    private readonly AcceptOperation _accept;
+    private IActorRef _connections = ActorRefs.Nobody;
+    private IActorRef _errors = ActorRefs.Nobody;
+    private volatile bool _closed;
+
+    public SocketsListener(Socket socket, string? unixPath)
+    {
+        _socket = socket;
+        _unixPath = unixPath;
+        LocalEndPoint = socket.LocalEndPoint!;
+        _accept = new AcceptOperation(this);
+    }
+
+    public EndPoint LocalEndPoint { get; }
+
+    public void StartAccepting(IActorRef connections, IActorRef errors)
+    {
+        _connections = connections;
+        _errors = errors;
+        AcceptLoop();
+    }
+
+    public void ResumeAccepting() => AcceptLoop();
+
+    public void Close()
+    {
+        if (_closed) return;
+        _closed = true;
+        _socket.Dispose();
+        if (_unixPath is not null) File.Delete(_unixPath);
+    }
+
+    private void AcceptLoop()
+    {
+        for (var i = 0; i < MaxSynchronousAccepts; i++)
+        {
+            if (_closed) return;
+            _accept.AcceptSocket = null;
+            bool pending;
+            try
+            {
+                pending = _socket.AcceptAsync(_accept);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            if (pending || !Deliver()) return;
+        }
+        // Fairness: continue on another thread rather than starve this one.
+        ThreadPool.UnsafeQueueUserWorkItem(static l => l.AcceptLoop(), this, preferLocal: false);
+    }
+
+    /// <summary>Tells the owner about one finished accept; true when the loop may go on.</summary>
+    private bool Deliver()
+    {
+        if (_closed)
+        {
+            _accept.AcceptSocket?.Dispose();
+            return false;
+        }
+        if (_accept.SocketError == SocketError.Success && _accept.AcceptSocket is { } accepted)
+        {
+            _connections.Tell(new TransportAccepted(new SocketsConnection(accepted)), ActorRefs.NoSender);
+            return true;
+        }
+        if (_accept.SocketError == SocketError.OperationAborted) return false;
+        _errors.Tell(new TransportAcceptFailed(_accept.SocketError), ActorRefs.NoSender);
+        return false;
+    }
+
+    private sealed class AcceptOperation(SocketsListener listener) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
+    {
+        protected override void OnCompleted(SocketAsyncEventArgs e)
+        {
+            if (listener.Deliver()) listener.AcceptLoop();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorNet.Protocol;
+
+namespace ActorNet.Transport.Sockets;
+
+/// <summary>The default transport: <see cref="System.Net.Sockets.Socket"/> owned by the socket actor.</summary>
+public sealed class SocketsTransport : ITransport
+{
+    /// <summary>The single instance.</summary>
+    public static SocketsTransport Instance { get; } = new();
+
+    /// <inheritdoc />
+    public ITransportListener Listen(ListenSpec spec) =>
+        spec.Path is not null ? ListenUnix(spec) : ListenTcp(spec);
+
+    private static ITransportListener ListenTcp(ListenSpec spec)
+    {
+        TransportException? first = null;
+        foreach (var address in spec.Addresses)
+        {
+            try
+            {
+                return new SocketsListener(BindTcp(address, spec), null);
+            }
+            catch (TransportException e) when (address.Equals(IPAddress.IPv6Any) && IsIpv6Missing(e))
+            {
+                // Node/libuv: "::" falls back to 0.0.0.0 when IPv6 is unavailable.
+                return new SocketsListener(BindTcp(IPAddress.Any, spec), null);
+            }
+            catch (TransportException e)
+            {
+                first ??= e;
+            }
+        }
+        throw first ?? new TransportException(new NetError("ENOTFOUND", "listen", "no address to listen on", spec.Host, spec.Port));
+    }
+
+    private static bool IsIpv6Missing(TransportException e) =>
+        e.Error.Code is "EAFNOSUPPORT" or "EADDRNOTAVAIL";
+
+    private static Socket BindTcp(IPAddress address, ListenSpec spec)
+    {
+        var endPoint = new IPEndPoint(address, spec.Port);
+        Socket socket;
+        try
+        {
+            socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        }
+        catch (SocketException e)
+        {
+            throw new TransportException(NetError.FromSocketError(e.SocketErrorCode, "listen", endPoint));
+        }
+        try
+        {
+            if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.Equals(IPAddress.IPv6Any))
+                socket.DualMode = true;
+            SocketTuning.SetReuseAddress(socket);
+            if (spec.ReusePort) SocketTuning.SetReusePort(socket);
+            socket.Bind(endPoint);
+            socket.Listen(spec.Backlog);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new TransportException(NetError.FromSocketError(e.SocketErrorCode, "listen", endPoint));
+        }
+    }
+
+    private static ITransportListener ListenUnix(ListenSpec spec)
+    {
+        var path = spec.Path!;
+        RemoveStaleSocketFile(path);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Listen(spec.Backlog);
+            return new SocketsListener(socket, path);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new TransportException(NetError.FromSocketError(e.SocketErrorCode, "listen") with { Address = path });
+        }
+    }
+
+    // A socket file nobody listens on is left by a crashed server; one that accepts is in use.
+    private static void RemoveStaleSocketFile(string path)
+    {
+        if (!File.Exists(path)) return;
+        if ((File.GetAttributes(path) & FileAttributes.Directory) != 0 || new FileInfo(path).Length > 0)
+            throw new TransportException(new NetError("EADDRINUSE", "listen", "address already in use (not a socket file)", path));
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            File.Delete(path);
+            return;
+        }
+        throw new TransportException(new NetError("EADDRINUSE", "listen", "address already in use", path));
+    }
+}

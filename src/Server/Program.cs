@@ -1,0 +1,195 @@
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.Configuration;
+using ActorNet.Options;
+using ActorNet.Protocol;
+using ActorNet.Server;
+using Serilog;
+using Serilog.Events;
+
+return await ServerHost.RunAsync(args);
+
+namespace ActorNet.Server
+{
+    /// <summary>The executable: reads the configuration, listens, and drains on SIGINT/SIGTERM.</summary>
+    internal static class ServerHost
+    {
+        private const int ExitConfig = 2;
+        private const int ExitListen = 1;
+
+        public static async Task<int> RunAsync(string[] args)
+        {
+            CommandLine commandLine;
+            Config config;
+            ServerOptions options;
+            LogEventLevel level;
+            try
+            {
+                commandLine = CommandLine.Parse(args);
+                if (commandLine.Help)
+                {
+                    Console.WriteLine(CommandLine.Usage);
+                    Console.WriteLine(ReferenceText());
+                    return 0;
+                }
+                config = LoadConfig(commandLine);
+                options = ServerOptionsReader.Read(config);
+                level = ReadLogLevel(config);
+            }
+            catch (ConfigException e)
+            {
+                return ConfigError(e.Message);
+            }
+            catch (ArgumentException e)
+            {
+                return ConfigError(e.Message);
+            }
+
+            Log.Logger = new LoggerConfiguration()
+                .MinimumLevel.Is(level)
+                .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+                .CreateLogger();
+            try
+            {
+                return await ServeAsync(config, options);
+            }
+            finally
+            {
+                await Log.CloseAndFlushAsync();
+            }
+        }
+
+        private static async Task<int> ServeAsync(Config config, ServerOptions options)
+        {
+            var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config));
+            var server = system.ActorOf(ServerActor.Props(options), "server");
+
+            var reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
+            if (reply is ServerProtocol.ServerError failed)
+            {
+                // One clear line, e.g. "listen EADDRINUSE: address already in use 127.0.0.1:7000".
+                Console.Error.WriteLine(failed.Error.ToString());
+                await system.Terminate();
+                return ExitListen;
+            }
+
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
+            WireShutdown(system, server, closed.Task);
+
+            var signals = 0;
+            void OnSignal(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                if (Interlocked.Increment(ref signals) == 1)
+                    _ = CoordinatedShutdown.Get(system).Run(new SignalReason(context.Signal));
+                else
+                    server.Tell(ServerProtocol.ForceClose.Instance);
+            }
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+            await system.WhenTerminated;
+            return 0;
+        }
+
+        // ARCHITECTURE.md: service-unbind stops accepting, service-requests-done waits for the drain,
+        // service-stop resets what is left.
+        private static void WireShutdown(ActorSystem system, IActorRef server, Task closed)
+        {
+            var cs = CoordinatedShutdown.Get(system);
+            cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actornet-stop-accepting", async () =>
+            {
+                await server.Ask<object>(ServerProtocol.Close.Instance, TimeSpan.FromSeconds(5));
+                return Akka.Done.Instance;
+            });
+            cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actornet-drain", async () =>
+            {
+                await closed;
+                return Akka.Done.Instance;
+            });
+            cs.AddTask(CoordinatedShutdown.PhaseServiceStop, "actornet-abort-leftovers", () =>
+            {
+                server.Tell(ServerProtocol.ForceClose.Instance);
+                return Task.FromResult(Akka.Done.Instance);
+            });
+        }
+
+        private static Config HostConfig(ServerOptions options)
+        {
+            var drainSeconds = (long)Math.Ceiling((options.DrainTimeout + options.DrainGrace).TotalSeconds) + 5;
+            return ConfigurationFactory.ParseString($$"""
+                akka {
+                  loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+                  logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
+                  stdout-loglevel = WARNING
+                  log-dead-letters = off
+                  log-dead-letters-during-shutdown = off
+                  coordinated-shutdown {
+                    run-by-clr-shutdown-hook = on
+                    phases.service-unbind.timeout = 5s
+                    phases.service-requests-done.timeout = {{drainSeconds}}s
+                    phases.service-stop.timeout = 5s
+                  }
+                }
+                """);
+        }
+
+        private static Config LoadConfig(CommandLine commandLine)
+        {
+            var shipped = Path.Combine(AppContext.BaseDirectory, "hocon", "server.conf");
+            var config = File.Exists(shipped) ? ParseFile(shipped, "shipped config") : Config.Empty;
+            if (commandLine.ConfigPath is { } path)
+            {
+                if (!File.Exists(path)) throw new ArgumentException($"--config: file not found: {path}");
+                config = ParseFile(path, "--config").WithFallback(config);
+            }
+            return commandLine.OverridesConfig().WithFallback(config);
+        }
+
+        private static Config ParseFile(string path, string what)
+        {
+            try
+            {
+                return ConfigurationFactory.ParseString(File.ReadAllText(path));
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"{what} {path}: not valid HOCON: {e.Message.Split('\n')[0]}");
+            }
+        }
+
+        private static LogEventLevel ReadLogLevel(Config config)
+        {
+            var text = config.GetString("akka.loglevel", "INFO").Trim().ToUpperInvariant();
+            return text switch
+            {
+                "DEBUG" => LogEventLevel.Debug,
+                "INFO" => LogEventLevel.Information,
+                "WARNING" => LogEventLevel.Warning,
+                "ERROR" => LogEventLevel.Error,
+                "OFF" => LogEventLevel.Fatal,
+                _ => throw new ConfigException("akka.loglevel", $"\"{text}\" is not a log level (DEBUG, INFO, WARNING, ERROR, OFF)"),
+            };
+        }
+
+        private static int ConfigError(string message)
+        {
+            Console.Error.WriteLine($"config error: {message}");
+            return ExitConfig;
+        }
+
+        private static string ReferenceText()
+        {
+            using var stream = typeof(ServerOptionsReader).Assembly.GetManifestResourceStream("ActorNet.reference.conf");
+            return stream is null ? "" : new StreamReader(stream).ReadToEnd();
+        }
+
+        private sealed class SignalReason(PosixSignal signal) : CoordinatedShutdown.Reason
+        {
+            public override int ExitCode => 0;
+
+            public override string ToString() => $"signal {signal}";
+        }
+    }
+}
