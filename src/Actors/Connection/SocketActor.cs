@@ -46,6 +46,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private bool _idleTimerRunning;
     private long _lastActivityMs;
     private string _state = "open";
+    private IActorRef _self = ActorRefs.Nobody;
 
     public SocketActor(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long connectionId)
     {
@@ -63,7 +64,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     /// <summary>The transport, for tests that inspect the live socket.</summary>
     internal ITransportConnection Transport => _connection;
 
-    IActorRef ISocket.Self => Self;
+    // Cached: ActorBase.Self is only valid on the actor's own thread, and handlers may hand this out.
+    IActorRef ISocket.Self => _self;
 
     public long ConnectionId { get; }
 
@@ -87,6 +89,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     protected override void PreStart()
     {
+        _self = Self;
         _connection.Attach(Self);
         if (_settings.KeepAlive.Enabled && _connection.SetKeepAlive(_settings.KeepAlive) is { } kaError)
             _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, kaError);
