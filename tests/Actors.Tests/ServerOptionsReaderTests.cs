@@ -1,0 +1,92 @@
+using Akka.Configuration;
+using ActorNet.Options;
+using Xunit;
+
+namespace ActorNet.Tests;
+
+public sealed class ServerOptionsReaderTests
+{
+    private static ServerOptions Read(string hocon) => ServerOptionsReader.Read(ConfigurationFactory.ParseString(hocon));
+
+    [Fact]
+    public void Every_key_has_a_default_in_reference_conf()
+    {
+        var options = ServerOptionsReader.Read(Config.Empty);
+        Assert.Equal(new ServerOptions(), options);
+    }
+
+    [Fact]
+    public void The_contract_config_block_reads_as_written()
+    {
+        var options = Read("""
+            actornet.server {
+              host = "127.0.0.1"
+              port = 23456
+              backlog = 511
+              handler = tally
+              allow-half-open = on
+              pause-on-connect = off
+              max-connections = 3
+              idle-timeout = 500ms
+              keep-alive { enabled = on, idle = 7s }
+              no-delay = on
+              drain-timeout = 30s
+            }
+            """);
+        Assert.Equal("127.0.0.1", options.Host);
+        Assert.Equal(23456, options.Port);
+        Assert.Equal("tally", options.Handler);
+        Assert.True(options.AllowHalfOpen);
+        Assert.Equal(3, options.MaxConnections);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.IdleTimeout);
+        Assert.True(options.KeepAlive.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.KeepAlive.Idle);
+        Assert.True(options.NoDelay);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.DrainTimeout);
+    }
+
+    [Theory]
+    [InlineData("port = 70000", "actornet.server.port: 70000 is out of range (0-65535)")]
+    [InlineData("port = -1", "actornet.server.port: -1 is out of range (0-65535)")]
+    [InlineData("port = abc", "actornet.server.port: \"abc\" is not a whole number")]
+    [InlineData("backlog = -5", "actornet.server.backlog: -5 is out of range (1-65535)")]
+    [InlineData("backlog = 0", "actornet.server.backlog: 0 is out of range (1-65535)")]
+    [InlineData("handler = chat", "actornet.server.handler: unknown handler \"chat\" (expected one of: echo, discard, tally)")]
+    [InlineData("transport = carrier-pigeon", "actornet.server.transport: unknown transport \"carrier-pigeon\"")]
+    [InlineData("allow-half-open = maybe", "actornet.server.allow-half-open: \"maybe\" is not a boolean")]
+    [InlineData("idle-timeout = soon", "actornet.server.idle-timeout: \"soon\" is not a duration")]
+    [InlineData("idle-timeout = -1s", "actornet.server.idle-timeout: -1s is out of range")]
+    [InlineData("keep-alive.idle = 32768s", "actornet.server.keep-alive.idle: 32768s is out of range (0s-32767s)")]
+    [InlineData("keep-alive.interval = 40000s", "actornet.server.keep-alive.interval: 40000s is out of range (0s-32767s)")]
+    [InlineData("keep-alive.probes = 128", "actornet.server.keep-alive.probes: 128 is out of range (0-127)")]
+    [InlineData("max-connections = -1", "actornet.server.max-connections: -1 is out of range (0-")]
+    [InlineData("hosst = x", "actornet.server.hosst: unknown key")]
+    [InlineData("keep-alive.idel = 1s", "actornet.server.keep-alive.idel: unknown key")]
+    [InlineData("keep-alive = on", "actornet.server.keep-alive: must be an object")]
+    [InlineData("write-high-water-mark = 100, max-write-queue = 50", "actornet.server.max-write-queue: 50 is below write-high-water-mark (100)")]
+    [InlineData("host = \"\"", "actornet.server.host: must not be empty")]
+    public void A_bad_value_is_rejected_with_a_message_naming_the_key(string setting, string expected)
+    {
+        var error = Assert.Throws<ConfigException>(() => Read($"actornet.server {{ {setting} }}"));
+        Assert.StartsWith(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("0s", 0)]
+    [InlineData("500ms", 500)]
+    [InlineData("7s", 7000)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("250", 250)]
+    public void Durations_take_HOCON_units(string text, int milliseconds)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Read($"actornet.server.idle-timeout = {text}").IdleTimeout);
+    }
+
+    [Fact]
+    public void A_host_can_register_more_handler_names()
+    {
+        var options = ServerOptionsReader.Read(ConfigurationFactory.ParseString("actornet.server.handler = chat"), ["chat"]);
+        Assert.Equal("chat", options.Handler);
+    }
+}
