@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using ActorNet.Options;
+using ActorNet.Protocol;
+using ActorNet.Transport;
+
+namespace ActorNet.Tests.Support;
+
+/// <summary>
+/// A transport connection driven by the test: reads come from a script, and every call the socket
+/// actor makes is reported to <paramref name="calls"/> as a string ("wait-readable", "send 3", "shutdown", "close", "abort").
+/// </summary>
+internal sealed class ScriptedConnection(IActorRef calls) : ITransportConnection
+{
+    private readonly Queue<byte[]?> _reads = new(); // null = EOF
+
+    public EndPoint? LocalEndPoint { get; } = new IPEndPoint(IPAddress.Loopback, 1);
+
+    public EndPoint? RemoteEndPoint { get; } = new IPEndPoint(IPAddress.Loopback, 2);
+
+    public int KernelSpace { get; set; } = int.MaxValue;
+
+    public void Feed(byte[] bytes)
+    {
+        lock (_reads) _reads.Enqueue(bytes);
+    }
+
+    public void FeedEof()
+    {
+        lock (_reads) _reads.Enqueue(null);
+    }
+
+    public void Attach(IActorRef owner) { }
+
+    public void WaitReadable() => calls.Tell("wait-readable");
+
+    public int TryReceive(Span<byte> buffer, out SocketError error)
+    {
+        lock (_reads)
+        {
+            error = SocketError.Success;
+            if (_reads.Count == 0)
+            {
+                error = SocketError.WouldBlock;
+                return 0;
+            }
+            var next = _reads.Dequeue();
+            if (next is null) return 0;
+            next.CopyTo(buffer);
+            return next.Length;
+        }
+    }
+
+    public int TrySend(ReadOnlySpan<byte> data, out SocketError error)
+    {
+        error = SocketError.Success;
+        var n = Math.Min(data.Length, KernelSpace);
+        calls.Tell($"send {n}");
+        return n;
+    }
+
+    public void SendAsync(ReadOnlyMemory<byte> data) => calls.Tell($"send-async {data.Length}");
+
+    public SocketError ShutdownSend()
+    {
+        calls.Tell("shutdown");
+        return SocketError.Success;
+    }
+
+    public void Close() => calls.Tell("close");
+
+    public void Abort() => calls.Tell("abort");
+
+    public NetError? SetKeepAlive(KeepAliveOptions keepAlive) => null;
+
+    public NetError? SetNoDelay(bool noDelay) => null;
+}
