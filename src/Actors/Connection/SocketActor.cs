@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using ActorNet.Diagnostics;
 using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Protocol;
@@ -400,6 +401,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         if (abort) _connection.Abort();
         else _connection.Close();
         _queue.Clear();
+        ActorNetMetrics.BytesRead.Add(_bytesRead);
+        ActorNetMetrics.BytesWritten.Add(_bytesWritten);
         Enter(Closed, "closed");
         if (error is not null)
         {

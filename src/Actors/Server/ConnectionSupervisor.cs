@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ActorNet.Connection;
+using ActorNet.Diagnostics;
 using ActorNet.Handlers;
 using ActorNet.Protocol;
 using ActorNet.Transport;
@@ -56,6 +57,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             if (_draining) return;
             _log.Info("Connection from {RemoteEndPoint} dropped: {Live} connections live (max-connections {MaxConnections})",
                 connection.RemoteEndPoint, _live, _maxConnections);
+            ActorNetMetrics.Dropped.Add(1);
             Context.Parent.Tell(new ServerProtocol.ConnectionDropped(connection.LocalEndPoint, connection.RemoteEndPoint, _live));
             return;
         }
@@ -64,11 +66,14 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         var child = Context.ActorOf(SocketActor.Props(connection, handler, _settings, id), "conn-" + id);
         Context.Watch(child);
         _live++;
+        ActorNetMetrics.Accepted.Add(1);
+        ActorNetMetrics.Active.Add(1);
     }
 
     private void Released()
     {
         _live--;
+        ActorNetMetrics.Active.Add(-1);
         if (_draining && _live == 0) Drained();
     }
 
