@@ -25,7 +25,11 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     [ThreadStatic] private static byte[]? _readBuffer;
 
-    private readonly ITransportConnection _connection;
+    private readonly ITransportConnector? _connector;
+    private ITransportConnection _connection = PendingConnection.Instance;
+    private bool _connecting;
+    private KeepAliveOptions? _pendingKeepAlive;
+    private bool? _pendingNoDelay;
     private readonly IConnectionHandler _handler;
     private readonly ConnectionSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -49,6 +53,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private string _state = "open";
     private IActorRef _self = ActorRefs.Nobody;
 
+    private static long _lastConnectionId;
+
+    /// <summary>A server-side socket: the connection is already established.</summary>
     public SocketActor(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long connectionId)
     {
         _connection = connection;
@@ -57,8 +64,24 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         ConnectionId = connectionId;
     }
 
+    /// <summary>A client socket: starts in Connecting and connects with <paramref name="connector"/>.</summary>
+    public SocketActor(ITransportConnector connector, IConnectionHandler handler, ConnectionSettings settings, long connectionId)
+    {
+        _connector = connector;
+        _connecting = true;
+        _handler = handler;
+        _settings = settings;
+        ConnectionId = connectionId;
+    }
+
     public static Props Props(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long id) =>
         Akka.Actor.Props.Create(() => new SocketActor(connection, handler, settings, id));
+
+    public static Props ClientProps(ITransportConnector connector, IConnectionHandler handler, ConnectionSettings settings, long id) =>
+        Akka.Actor.Props.Create(() => new SocketActor(connector, handler, settings, id));
+
+    /// <summary>A connection id unique in this process.</summary>
+    public static long NextConnectionId() => Interlocked.Increment(ref _lastConnectionId);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -86,20 +109,45 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     public bool Destroyed => _destroyed;
 
+    public bool IsConnecting => _connecting;
+
     // ---- lifecycle -------------------------------------------------------------------------
 
     protected override void PreStart()
     {
         _self = Self;
-        _connection.Attach(Self);
-        if (_settings.KeepAlive.Enabled && _connection.SetKeepAlive(_settings.KeepAlive) is { } kaError)
-            _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, kaError);
-        if (_settings.NoDelay && _connection.SetNoDelay(true) is { } ndError)
-            _log.Warning("Connection {ConnectionId}: no-delay not applied: {Error}", ConnectionId, ndError);
         _paused = _settings.PauseOnConnect;
+        // Node: the timeout option is setTimeout right after creation, so it covers connecting too.
         SetTimeout(_settings.IdleTimeout);
+        if (_connector is null)
+        {
+            OnConnected(_connection);
+            return;
+        }
+        Enter(Connecting, "connecting");
+        _connector.Connect(Self);
+    }
+
+    // A failing handler must not get a fresh socket actor (the default for top-level actors): stop instead.
+    protected override void PostRestart(Exception reason) => Context.Stop(Self);
+
+    private void OnConnected(ITransportConnection connection)
+    {
+        _connecting = false;
+        _connection = connection;
+        _connection.Attach(Self);
+        ApplyKeepAlive(_pendingKeepAlive ?? (_settings.KeepAlive.Enabled ? _settings.KeepAlive : null));
+        if (_pendingNoDelay ?? _settings.NoDelay) SetNoDelay(true);
+        Enter(Open, "open");
         _log.Debug("Connection {ConnectionId} open from {RemoteEndPoint} to {LocalEndPoint}", ConnectionId, RemoteEndPoint, LocalEndPoint);
         _handler.OnConnect(this);
+        if (_destroyed) return;
+        // Writes and End made while connecting go out now, in order (Node's connect queue).
+        if (!_queue.IsSending)
+        {
+            if (_queue.Length > 0) SendQueued();
+            else if (_endRequested) SendFin();
+        }
         if (!_destroyed && !_paused) ArmRead();
     }
 
@@ -108,7 +156,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         // Reached without Destroy only when the handler threw: reset, and the supervisor logs the cause.
         if (_destroyed) return;
         _destroyed = true;
-        _connection.Abort();
+        if (_connecting) _connector?.Cancel();
+        else _connection.Abort();
         _queue.Clear();
         _log.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
     }
@@ -116,6 +165,23 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     protected override void OnReceive(object message) => Open(message);
 
     // ---- behaviours ------------------------------------------------------------------------
+
+    /// <summary>A client socket before the connection is up: writes and End are queued.</summary>
+    private void Connecting(object message)
+    {
+        switch (message)
+        {
+            case SocketInput.Connected connected:
+                OnConnected(connected.Connection);
+                break;
+            case SocketInput.ConnectFailed failed:
+                DestroyCore(failed.Error, abort: false, "connect failed");
+                break;
+            default:
+                if (!Common(message)) Unhandled(message);
+                break;
+        }
+    }
 
     /// <summary>Reading and writing.</summary>
     private void Open(object message)
@@ -218,7 +284,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private void ArmRead()
     {
         // Never a synchronous read while a wait is outstanding: the transport keeps one operation at a time.
-        if (_readArmed || _inReadLoop || _readEnded || _destroyed) return;
+        if (_readArmed || _inReadLoop || _readEnded || _destroyed || _connecting) return;
         _readArmed = true;
         _connection.WaitReadable();
     }
@@ -299,7 +365,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
             return false;
         }
         Touch();
-        if (!_queue.IsSending && _queue.Length == 0 && !data.IsEmpty)
+        if (!_connecting && !_queue.IsSending && _queue.Length == 0 && !data.IsEmpty)
         {
             var n = _connection.TrySend(data, out var error);
             if (error == SocketError.WouldBlock) n = 0;
@@ -311,7 +377,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
             _bytesWritten += n;
             data = data[n..];
         }
-        if (data.IsEmpty && !_queue.IsSending)
+        if (data.IsEmpty && !_queue.IsSending && _queue.Length == 0)
         {
             if (ack is not null) replyTo?.Tell(ack, Self);
             return true;
@@ -324,7 +390,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         _queue.Append(data);
         if (ack is not null)
             (_acks ??= new Queue<(long, object, IActorRef?)>()).Enqueue((_bytesWritten + _queue.Length, ack, replyTo));
-        if (!_queue.IsSending) SendQueued();
+        if (!_queue.IsSending && !_connecting) SendQueued();
         if (_queue.Length < _settings.WriteHighWaterMark) return true;
         _needDrain = true;
         return false;
@@ -367,7 +433,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     {
         if (_destroyed || _endRequested) return;
         _endRequested = true;
-        if (!_queue.IsSending && _queue.Length == 0) SendFin();
+        if (!_connecting && !_queue.IsSending && _queue.Length == 0) SendFin();
     }
 
     private void SendFin()
@@ -398,7 +464,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         if (_destroyed) return;
         _destroyed = true;
         Timers.CancelAll();
-        if (abort) _connection.Abort();
+        if (_connecting) _connector?.Cancel();
+        else if (abort) _connection.Abort();
         else _connection.Close();
         _queue.Clear();
         ActorNetMetrics.BytesRead.Add(_bytesRead);
@@ -446,14 +513,25 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     public void SetKeepAlive(KeepAliveOptions keepAlive)
     {
-        if (_connection.SetKeepAlive(keepAlive) is { } error)
-            _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, error);
+        if (_connecting) _pendingKeepAlive = keepAlive;
+        else ApplyKeepAlive(keepAlive);
     }
 
     public void SetNoDelay(bool noDelay)
     {
+        if (_connecting)
+        {
+            _pendingNoDelay = noDelay;
+            return;
+        }
         if (_connection.SetNoDelay(noDelay) is { } error)
             _log.Warning("Connection {ConnectionId}: no-delay not applied: {Error}", ConnectionId, error);
+    }
+
+    private void ApplyKeepAlive(KeepAliveOptions? keepAlive)
+    {
+        if (keepAlive is not null && _connection.SetKeepAlive(keepAlive) is { } error)
+            _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, error);
     }
 
     // Cheap timers (STYLE.md 12): activity stores a time; the armed timer checks it when it fires.

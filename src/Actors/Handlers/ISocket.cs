@@ -40,6 +40,9 @@ public interface ISocket
     /// <summary>True once the socket is closed.</summary>
     bool Destroyed { get; }
 
+    /// <summary>True while a client socket is still connecting (writes and End are queued).</summary>
+    bool IsConnecting { get; }
+
     /// <summary>
     /// Writes (copies) <paramref name="data"/>: what the kernel takes now goes at once, the rest is queued.
     /// Returns false when the queue is at or above the high-water mark: stop writing until <see cref="IConnectionHandler.OnDrain"/>.

@@ -89,6 +89,12 @@ public static class SocketProtocol
 /// </summary>
 public static class SocketInput
 {
+    /// <summary>A client socket's connection is up.</summary>
+    public sealed record Connected(Transport.ITransportConnection Connection);
+
+    /// <summary>A client socket could not connect (resolve, bind or connect failed, or timed out).</summary>
+    public sealed record ConnectFailed(NetError Error);
+
     /// <summary>The transport has bytes (or EOF) ready to be taken with <c>TryReceive</c>.</summary>
     public sealed record Received
     {

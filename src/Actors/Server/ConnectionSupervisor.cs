@@ -14,8 +14,6 @@ namespace ActorNet.Server;
 /// </summary>
 internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
 {
-    private static long _nextConnectionId;
-
     private readonly ConnectionSettings _settings;
     private readonly Func<IConnectionHandler> _handlerFactory;
     private readonly int _maxConnections;
@@ -61,7 +59,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             Context.Parent.Tell(new ServerProtocol.ConnectionDropped(connection.LocalEndPoint, connection.RemoteEndPoint, _live));
             return;
         }
-        var id = Interlocked.Increment(ref _nextConnectionId);
+        var id = SocketActor.NextConnectionId();
         IConnectionHandler handler = _handlerFactory();
         var child = Context.ActorOf(SocketActor.Props(connection, handler, _settings, id), "conn-" + id);
         Context.Watch(child);

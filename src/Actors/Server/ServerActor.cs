@@ -126,7 +126,7 @@ public sealed class ServerActor : ReceiveActor
         {
             _listener = _transport.Listen(spec);
         }
-        catch (TransportException e)
+        catch (NetException e)
         {
             Fail(e.Error);
             return;

@@ -72,7 +72,7 @@ public interface ITransportListener
 /// <summary>A transport: how to listen.</summary>
 public interface ITransport
 {
-    /// <summary>Binds and listens; throws <see cref="TransportException"/> with Node's error on failure.</summary>
+    /// <summary>Binds and listens; throws <see cref="NetException"/> with Node's error on failure.</summary>
     ITransportListener Listen(ListenSpec spec);
 }
 
@@ -85,8 +85,8 @@ public interface ITransport
 /// <param name="ReusePort">SO_REUSEPORT.</param>
 public sealed record ListenSpec(IReadOnlyList<IPAddress> Addresses, string Host, int Port, string? Path, int Backlog, bool ReusePort);
 
-/// <summary>A listen failure in Node's vocabulary.</summary>
-public sealed class TransportException(NetError error) : Exception(error.ToString())
+/// <summary>A failure in Node's vocabulary (listen, connect), carrying the <see cref="NetError"/>.</summary>
+public sealed class NetException(NetError error) : Exception(error.ToString())
 {
     /// <summary>The error.</summary>
     public NetError Error { get; } = error;
@@ -97,3 +97,13 @@ public sealed record TransportAccepted(ITransportConnection Connection);
 
 /// <summary>accept(2) failed; the listener waits for <see cref="ITransportListener.ResumeAccepting"/>.</summary>
 public sealed record TransportAcceptFailed(SocketError Error);
+
+/// <summary>Makes one outgoing connection for a client socket actor.</summary>
+public interface ITransportConnector
+{
+    /// <summary>Starts connecting; <see cref="SocketInput.Connected"/> or <see cref="SocketInput.ConnectFailed"/> follows once.</summary>
+    void Connect(IActorRef owner);
+
+    /// <summary>Cancels the attempt (destroy while connecting); nothing follows. Idempotent.</summary>
+    void Cancel();
+}

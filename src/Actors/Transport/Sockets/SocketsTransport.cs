@@ -16,27 +16,27 @@ public sealed class SocketsTransport : ITransport
 
     private static ITransportListener ListenTcp(ListenSpec spec)
     {
-        TransportException? first = null;
+        NetException? first = null;
         foreach (var address in spec.Addresses)
         {
             try
             {
                 return new SocketsListener(BindTcp(address, spec), null);
             }
-            catch (TransportException e) when (address.Equals(IPAddress.IPv6Any) && IsIpv6Missing(e))
+            catch (NetException e) when (address.Equals(IPAddress.IPv6Any) && IsIpv6Missing(e))
             {
                 // Node/libuv: "::" falls back to 0.0.0.0 when IPv6 is unavailable.
                 return new SocketsListener(BindTcp(IPAddress.Any, spec), null);
             }
-            catch (TransportException e)
+            catch (NetException e)
             {
                 first ??= e;
             }
         }
-        throw first ?? new TransportException(new NetError("ENOTFOUND", "listen", "no address to listen on", spec.Host, spec.Port));
+        throw first ?? new NetException(new NetError("ENOTFOUND", "listen", "no address to listen on", spec.Host, spec.Port));
     }
 
-    private static bool IsIpv6Missing(TransportException e) =>
+    private static bool IsIpv6Missing(NetException e) =>
         e.Error.Code is "EAFNOSUPPORT" or "EADDRNOTAVAIL";
 
     private static Socket BindTcp(IPAddress address, ListenSpec spec)
@@ -49,7 +49,7 @@ public sealed class SocketsTransport : ITransport
         }
         catch (SocketException e)
         {
-            throw new TransportException(NetError.FromSocketError(e.SocketErrorCode, "listen", endPoint));
+            throw new NetException(NetError.FromSocketError(e.SocketErrorCode, "listen", endPoint));
         }
         try
         {
@@ -64,7 +64,7 @@ public sealed class SocketsTransport : ITransport
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new TransportException(NetError.FromSocketError(e.SocketErrorCode, "listen", endPoint));
+            throw new NetException(NetError.FromSocketError(e.SocketErrorCode, "listen", endPoint));
         }
     }
 
@@ -82,7 +82,7 @@ public sealed class SocketsTransport : ITransport
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new TransportException(NetError.FromSocketError(e.SocketErrorCode, "listen") with { Address = path });
+            throw new NetException(NetError.FromSocketError(e.SocketErrorCode, "listen") with { Address = path });
         }
     }
 
@@ -91,7 +91,7 @@ public sealed class SocketsTransport : ITransport
     {
         if (!File.Exists(path)) return;
         if ((File.GetAttributes(path) & FileAttributes.Directory) != 0 || new FileInfo(path).Length > 0)
-            throw new TransportException(new NetError("EADDRINUSE", "listen", "address already in use (not a socket file)", path));
+            throw new NetException(new NetError("EADDRINUSE", "listen", "address already in use (not a socket file)", path));
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -102,6 +102,6 @@ public sealed class SocketsTransport : ITransport
             File.Delete(path);
             return;
         }
-        throw new TransportException(new NetError("EADDRINUSE", "listen", "address already in use", path));
+        throw new NetException(new NetError("EADDRINUSE", "listen", "address already in use", path));
     }
 }
