@@ -92,6 +92,17 @@ internal sealed class SocketsConnection : ITransportConnection
     {
         if (_closed) return;
         _closed = true;
+        // .NET resets (SO_LINGER 0) a socket disposed with a receive pending; Node's destroy() closes with
+        // a FIN. Shutting down first completes the pending zero-byte receive, so the close stays graceful
+        // (the kernel still resets if unread data is left, as with Node).
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Not connected any more (the peer reset): there is nothing graceful left to do.
+        }
         _socket.Dispose();
         Dispose();
     }
