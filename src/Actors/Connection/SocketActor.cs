@@ -459,6 +459,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     public void Destroy() => DestroyCore(null, abort: false, "destroyed");
 
+    public void Destroy(NetError error) => DestroyCore(error, abort: false, "destroyed: " + error.Code);
+
     private void DestroyCore(NetError? error, bool abort, string reason)
     {
         if (_destroyed) return;

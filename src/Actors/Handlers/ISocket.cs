@@ -56,6 +56,9 @@ public interface ISocket
     /// <summary>Close now; nothing queued is sent. Idempotent.</summary>
     void Destroy();
 
+    /// <summary>Close now with an error (Node's <c>destroy(err)</c>): OnError, then OnClose(true). Idempotent.</summary>
+    void Destroy(Protocol.NetError error);
+
     /// <summary>Stop reading from the kernel (the peer is throttled by TCP flow control).</summary>
     void Pause();
 
