@@ -47,7 +47,12 @@ public sealed class ServerActor : ReceiveActor
         ArgumentNullException.ThrowIfNull(options);
         var factory = handlerFactory ?? BuiltInHandlers.Find(options.Handler)
             ?? throw new ArgumentException($"handler \"{options.Handler}\" is not built in; pass a handler factory", nameof(options));
-        return Akka.Actor.Props.Create(() => new ServerActor(options, factory, transport ?? SocketsTransport.Instance));
+        transport ??= options.Transport switch
+        {
+            "in-memory" => Transport.InMemory.InMemoryTransport.Instance,
+            _ => SocketsTransport.Instance,
+        };
+        return Akka.Actor.Props.Create(() => new ServerActor(options, factory, transport));
     }
 
     private void Idle()
@@ -105,9 +110,9 @@ public sealed class ServerActor : ReceiveActor
     private void BeginListen()
     {
         _subscribers.Add(Sender);
-        if (_options.Path is not null || IPAddress.TryParse(_options.Host, out _))
+        if (_options.Path is not null || IPAddress.TryParse(_options.Host, out _) || _options.Transport == "in-memory")
         {
-            Bind(_options.Path is null ? [IPAddress.Parse(_options.Host)] : []);
+            Bind(_options.Path is null && IPAddress.TryParse(_options.Host, out var address) ? [address] : []);
             return;
         }
         // Node resolves a host name first (dns.lookup) and listens on the first address.
