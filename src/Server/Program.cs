@@ -63,20 +63,11 @@ namespace ActorNet.Server
         {
             var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config));
             var server = system.ActorOf(ServerActor.Props(options), "server");
-
-            var reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
-            if (reply is ServerProtocol.ServerError failed)
-            {
-                // One clear line, e.g. "listen EADDRINUSE: address already in use 127.0.0.1:7000".
-                Console.Error.WriteLine(failed.Error.ToString());
-                await system.Terminate();
-                return ExitListen;
-            }
-
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
-            WireShutdown(system, server, closed.Task);
+            WireShutdown(system, server, closed);
 
+            // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
             var signals = 0;
             void OnSignal(PosixSignalContext context)
             {
@@ -89,23 +80,44 @@ namespace ActorNet.Server
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
+            object reply;
+            try
+            {
+                reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
+            }
+            catch (AskTimeoutException) when (Volatile.Read(ref signals) > 0)
+            {
+                // Stopped by a signal while starting: nothing was served, nothing to drain.
+                await system.WhenTerminated;
+                return 0;
+            }
+            if (reply is ServerProtocol.ServerError failed)
+            {
+                // One clear line, e.g. "listen EADDRINUSE: address already in use 127.0.0.1:7000".
+                Console.Error.WriteLine(failed.Error.ToString());
+                await system.Terminate();
+                return ExitListen;
+            }
+
             await system.WhenTerminated;
             return 0;
         }
 
         // ARCHITECTURE.md: service-unbind stops accepting, service-requests-done waits for the drain,
         // service-stop resets what is left.
-        private static void WireShutdown(ActorSystem system, IActorRef server, Task closed)
+        private static void WireShutdown(ActorSystem system, IActorRef server, TaskCompletionSource closed)
         {
             var cs = CoordinatedShutdown.Get(system);
             cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actornet-stop-accepting", async () =>
             {
-                await server.Ask<object>(ServerProtocol.Close.Instance, TimeSpan.FromSeconds(5));
+                var reply = await server.Ask<object>(ServerProtocol.Close.Instance, TimeSpan.FromSeconds(5));
+                // Not listening (yet, or any more): there is nothing to drain.
+                if (reply is ServerProtocol.ServerError) closed.TrySetResult();
                 return Akka.Done.Instance;
             });
             cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actornet-drain", async () =>
             {
-                await closed;
+                await closed.Task;
                 return Akka.Done.Instance;
             });
             cs.AddTask(CoordinatedShutdown.PhaseServiceStop, "actornet-abort-leftovers", () =>

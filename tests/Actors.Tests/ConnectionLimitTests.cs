@@ -59,6 +59,21 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         AwaitLiveCount(server, 1);
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void A_reset_is_noticed_while_nothing_is_read_and_releases_the_slot(bool allowHalfOpen, bool pauseOnConnect)
+    {
+        // Half-open after the peer's FIN, or paused: no read is pending to see the reset, so it is probed for.
+        var options = Loopback0 with { Handler = "discard", AllowHalfOpen = allowHalfOpen, PauseOnConnect = pauseOnConnect };
+        var (server, endPoint) = Listen(options);
+        var client = Loopback.Connect(endPoint);
+        AwaitLiveCount(server, 1);
+        if (allowHalfOpen) client.Shutdown(SocketShutdown.Send);
+        Loopback.Reset(client);
+        AwaitLiveCount(server, 0);
+    }
+
     [Fact]
     public void A_handler_that_throws_costs_only_its_own_connection()
     {

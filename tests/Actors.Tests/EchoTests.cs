@@ -9,21 +9,20 @@ namespace ActorNet.Tests;
 
 public sealed class EchoTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-    [Theory]
-    [InlineData(1)]
-    [InlineData(4095)]
-    [InlineData(4096)]
-    [InlineData(4097)]
-    [InlineData(16383)]
-    [InlineData(16384)]
-    [InlineData(16385)]
-    [InlineData(65535)]
-    [InlineData(65536)]
-    [InlineData(65537)]
-    [InlineData(1024 * 1024 + 1)]
-    public async Task Echo_writes_back_every_byte_in_order_then_ends_after_the_peer_ends(int size)
+    public static TheoryData<string, int> SizesOverTransports()
     {
-        var (_, endPoint) = Listen(Loopback0);
+        var data = new TheoryData<string, int>();
+        foreach (var transport in Transports)
+        foreach (var size in new[] { 1, 4095, 4096, 4097, 16383, 16384, 16385, 65535, 65536, 65537, 1024 * 1024 + 1 })
+            data.Add(transport, size);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SizesOverTransports))]
+    public async Task Echo_writes_back_every_byte_in_order_then_ends_after_the_peer_ends(string transport, int size)
+    {
+        var (_, endPoint) = Listen(Loopback0 with { Transport = transport });
         using var client = Loopback.Connect(endPoint);
         var payload = Loopback.Pattern(size, seed: size);
         var sender = Task.Run(() =>
@@ -36,11 +35,12 @@ public sealed class EchoTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Equal(payload, echoed);
     }
 
-    [Fact]
-    public async Task Echo_streams_64_MiB_byte_exact()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task Echo_streams_64_MiB_byte_exact(string transport)
     {
         const int total = 64 * 1024 * 1024;
-        var (_, endPoint) = Listen(Loopback0);
+        var (_, endPoint) = Listen(Loopback0 with { Transport = transport });
         using var client = Loopback.Connect(endPoint);
         var chunk = Loopback.Pattern(1024 * 1024 - 1); // odd size: chunks never align with buffers
         var sender = Task.Run(() =>
@@ -71,10 +71,11 @@ public sealed class EchoTests(ITestOutputHelper output) : ServerTestKit(output)
         Assert.Equal(total, received);
     }
 
-    [Fact]
-    public async Task Two_hundred_concurrent_connections_are_each_echoed_byte_exact()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task Two_hundred_concurrent_connections_are_each_echoed_byte_exact(string transport)
     {
-        var (server, endPoint) = Listen(Loopback0);
+        var (server, endPoint) = Listen(Loopback0 with { Transport = transport });
         var clients = Enumerable.Range(0, 200).Select(_ => Loopback.Connect(endPoint)).ToArray();
         AwaitLiveCount(server, 200);
         var work = clients.Select((client, i) => Task.Run(() =>
@@ -91,10 +92,11 @@ public sealed class EchoTests(ITestOutputHelper output) : ServerTestKit(output)
         AwaitLiveCount(server, 0);
     }
 
-    [Fact]
-    public void A_slow_reader_stops_the_server_reading_so_its_queue_stays_under_the_high_water_mark()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_slow_reader_stops_the_server_reading_so_its_queue_stays_under_the_high_water_mark(string transport)
     {
-        var options = Loopback0 with { WriteHighWaterMark = 16 * 1024 };
+        var options = Loopback0 with { WriteHighWaterMark = 16 * 1024, Transport = transport };
         var (_, endPoint) = Listen(options, () => new ReportingEcho(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<Opened>().Socket;

@@ -22,6 +22,11 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private const int MaxReadsPerTurn = 16;
     private const string IdleTimerKey = "idle";
     private const string CloseTimerKey = "close";
+    private const string ResetProbeKey = "reset-probe";
+
+    // While nothing is read, a peer's reset is noticed by asking the transport this often
+    // (CONTRACT.md: a reset connection's slot is free again within 2 s).
+    private static readonly TimeSpan ResetProbeInterval = TimeSpan.FromMilliseconds(500);
 
     [ThreadStatic] private static byte[]? _readBuffer;
 
@@ -47,6 +52,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private bool _writeEnded;
     private bool _destroyed;
     private bool _needDrain;
+    private bool _resetProbeRunning;
     private TimeSpan _idleTimeout;
     private bool _idleTimerRunning;
     private long _lastActivityMs;
@@ -148,7 +154,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
             if (_queue.Length > 0) SendQueued();
             else if (_endRequested) SendFin();
         }
-        if (!_destroyed && !_paused) ArmRead();
+        if (_destroyed) return;
+        if (_paused) StartResetProbe();
+        else ArmRead();
     }
 
     protected override void PostStop()
@@ -240,6 +248,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
                 else End();
                 return true;
             case SocketInput.CloseTimeout:
+                return true;
+            case ProbeReset:
+                OnProbeReset();
                 return true;
             case SocketProtocol.Write write:
                 WriteCore(write.Data.Span, write.Ack, Sender);
@@ -333,6 +344,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     {
         _readEnded = true;
         Enter(ReadEnded, "read-ended");
+        StartResetProbe();
         _handler.OnEnd(this);
         if (_destroyed) return;
         if (_writeEnded)
@@ -490,7 +502,36 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         DestroyCore(NetError.FromSocketError(failed.Error, failed.Syscall, RemoteEndPoint), abort: false, failed.Syscall + " error");
     }
 
-    public void Pause() => _paused = true;
+    public void Pause()
+    {
+        _paused = true;
+        StartResetProbe();
+    }
+
+    private void StartResetProbe()
+    {
+        if (_resetProbeRunning || _destroyed) return;
+        _resetProbeRunning = true;
+        Timers.StartPeriodicTimer(ResetProbeKey, ProbeReset.Instance, ResetProbeInterval);
+    }
+
+    private void OnProbeReset()
+    {
+        if (!_paused && !_readEnded)
+        {
+            _resetProbeRunning = false;
+            Timers.Cancel(ResetProbeKey);
+            return;
+        }
+        var error = _connection.ProbeReset();
+        if (error != SocketError.Success)
+            DestroyCore(NetError.FromSocketError(error, "read", RemoteEndPoint), abort: false, "reset while not reading");
+    }
+
+    private sealed record ProbeReset
+    {
+        public static ProbeReset Instance { get; } = new();
+    }
 
     public void Resume()
     {

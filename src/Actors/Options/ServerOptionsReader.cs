@@ -15,7 +15,7 @@ public static class ServerOptionsReader
     public static readonly IReadOnlyCollection<string> BuiltInHandlerNames = ["echo", "discard", "tally"];
 
     /// <summary>Transports that exist in this build.</summary>
-    public static readonly IReadOnlyCollection<string> Transports = ["sockets", "in-memory"];
+    public static readonly IReadOnlyCollection<string> Transports = ["sockets", "akka-io", "in-memory"];
 
     private static readonly string[] TopKeys =
     [

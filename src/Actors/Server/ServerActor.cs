@@ -29,11 +29,16 @@ public sealed class ServerActor : ReceiveActor
     private int _generation;
 
     /// <summary>Creates a server; it does nothing until it gets <see cref="ServerProtocol.Listen"/>.</summary>
-    public ServerActor(ServerOptions options, Func<IConnectionHandler> handlerFactory, ITransport transport)
+    public ServerActor(ServerOptions options, Func<IConnectionHandler> handlerFactory, ITransport? transport)
     {
         _options = options;
         _handlerFactory = handlerFactory;
-        _transport = transport;
+        _transport = transport ?? options.Transport switch
+        {
+            "in-memory" => Transport.InMemory.InMemoryTransport.Instance,
+            "akka-io" => new Transport.AkkaIo.AkkaIoTransport(Context.System, options.KeepAlive, options.NoDelay),
+            _ => SocketsTransport.Instance,
+        };
         Idle();
     }
 
@@ -47,11 +52,6 @@ public sealed class ServerActor : ReceiveActor
         ArgumentNullException.ThrowIfNull(options);
         var factory = handlerFactory ?? BuiltInHandlers.Find(options.Handler)
             ?? throw new ArgumentException($"handler \"{options.Handler}\" is not built in; pass a handler factory", nameof(options));
-        transport ??= options.Transport switch
-        {
-            "in-memory" => Transport.InMemory.InMemoryTransport.Instance,
-            _ => SocketsTransport.Instance,
-        };
         return Akka.Actor.Props.Create(() => new ServerActor(options, factory, transport));
     }
 
@@ -167,6 +167,7 @@ public sealed class ServerActor : ReceiveActor
 
     private void Drained()
     {
+        _listener?.Drained();
         Context.Stop(_supervisor);
         _supervisor = ActorRefs.Nobody;
         _log.Info("Server closed: every connection drained");

@@ -48,6 +48,12 @@ public interface ITransportConnection
 
     /// <summary>Applies TCP_NODELAY to the live socket; returns an error instead of throwing.</summary>
     NetError? SetNoDelay(bool noDelay);
+
+    /// <summary>
+    /// While nothing is read (paused, or after the peer's FIN), a reset would go unnoticed: the socket actor
+    /// asks now and then. Returns the error when the peer reset the connection, otherwise Success.
+    /// </summary>
+    SocketError ProbeReset() => SocketError.Success;
 }
 
 /// <summary>One listening endpoint of a transport.</summary>
@@ -67,6 +73,9 @@ public interface ITransportListener
 
     /// <summary>Closes the listening socket: new connects are refused. Idempotent.</summary>
     void Close();
+
+    /// <summary>The server drained after <see cref="Close"/>: release what the transport had to keep until then.</summary>
+    void Drained() { }
 }
 
 /// <summary>A transport: how to listen.</summary>

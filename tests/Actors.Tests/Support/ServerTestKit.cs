@@ -20,6 +20,11 @@ public abstract class ServerTestKit(ITestOutputHelper output) : TestKit(Config, 
 
     protected static ServerOptions Loopback0 { get; } = new() { Host = "127.0.0.1", Port = 0 };
 
+    /// <summary>The transports with real sockets; conformance tests run over each.</summary>
+    public static readonly string[] Transports = ["sockets"];
+
+    public static Xunit.TheoryData<string> SocketTransports() => new(Transports);
+
     /// <summary>Starts a server, subscribes <paramref name="events"/> (default TestActor), waits for Listening.</summary>
     protected (IActorRef Server, EndPoint EndPoint) Listen(ServerOptions options, Func<IConnectionHandler>? handler = null,
         Akka.TestKit.TestProbe? events = null)

@@ -1,13 +1,24 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
+using Xunit.Abstractions;
 
 namespace ActorNet.Tests.Support;
 
 /// <summary>The executable as a child process (dotnet ActorNet.Server.dll ...), with captured output; killed on dispose.</summary>
 internal sealed class ServerProcess : IDisposable
 {
+    public const int SIGINT = 2;
+    public const int SIGTERM = 15;
+
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private ITestOutputHelper? _log;
+    private string? _configPath;
 
     private ServerProcess(Process process)
     {
@@ -22,6 +33,12 @@ internal sealed class ServerProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>The port the server listens on (set by <see cref="StartReady"/> and <see cref="StartWithConfig"/>).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>When the readiness probe was closed (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long ProbeClosedAt { get; private set; }
+
     public string Output
     {
         get
@@ -29,6 +46,8 @@ internal sealed class ServerProcess : IDisposable
             lock (_output) return _output.ToString();
         }
     }
+
+    public bool HasExited => _process.HasExited;
 
     public static ServerProcess Start(params string[] args)
     {
@@ -46,6 +65,84 @@ internal sealed class ServerProcess : IDisposable
         return new ServerProcess(process);
     }
 
+    /// <summary>
+    /// Writes <paramref name="config"/> to a temp file (absolute path) for <paramref name="port"/> and starts
+    /// <c>--config FILE</c>; does not wait for readiness.
+    /// </summary>
+    public static ServerProcess StartWithConfig(ServerConfig config, int port, ITestOutputHelper? log = null)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"actornet-test-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(path, config.ToHocon(port));
+        var server = Start("--config", path);
+        server._configPath = path;
+        server._log = log;
+        server.Port = port;
+        return server;
+    }
+
+    /// <summary>
+    /// Starts a server with <paramref name="config"/> on a free port and waits (at most 20 s) until it accepts a
+    /// connection on 127.0.0.1; the probe connects and closes (FIN, no data). A port taken between choosing and
+    /// binding it (EADDRINUSE) is retried with another port.
+    /// </summary>
+    public static ServerProcess StartReady(ServerConfig config, ITestOutputHelper? log = null, TimeSpan? pollInterval = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = StartWithConfig(config, FreePort(), log);
+            try
+            {
+                if (server.WaitUntilReady(ReadyTimeout, pollInterval ?? TimeSpan.FromMilliseconds(10))) return server;
+                var output = server.Output;
+                var inUse = output.Contains("EADDRINUSE", StringComparison.Ordinal)
+                    || output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+                if (!inUse || attempt == 5)
+                    throw new InvalidOperationException(
+                        $"server did not become ready on port {server.Port} (exited: {server.HasExited}); output:\n{output}");
+            }
+            catch
+            {
+                server.Dispose();
+                throw;
+            }
+            server.Dispose();
+        }
+    }
+
+    /// <summary>A port that was free a moment ago (bound to 0, then closed).</summary>
+    public static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private bool WaitUntilReady(TimeSpan timeout, TimeSpan pollInterval)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (_process.HasExited) return false;
+            using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                try
+                {
+                    // Loopback connects are answered at once (accepted or refused).
+                    socket.Connect(new IPEndPoint(IPAddress.Loopback, Port));
+                    socket.Close(); // FIN, no data
+                    ProbeClosedAt = Stopwatch.GetTimestamp();
+                    return true;
+                }
+                catch (SocketException)
+                {
+                }
+            }
+            // Not listening yet: wait for the process to exit or the poll interval, whichever comes first.
+            _process.WaitForExit(pollInterval);
+        }
+        return false;
+    }
+
     /// <summary>Waits for exit (bounded); returns the exit code.</summary>
     public int WaitForExit(TimeSpan timeout)
     {
@@ -55,12 +152,32 @@ internal sealed class ServerProcess : IDisposable
         return _process.ExitCode;
     }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>Sends <paramref name="signal"/> (SIGTERM, SIGINT) to the server's PID.</summary>
+    public void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
 
     public void Dispose()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        try
+        {
+            _log?.WriteLine($"--- server output (port {Port}) ---\n{Output}");
+        }
+        catch (InvalidOperationException)
+        {
+        }
         _process.Dispose();
+        if (_configPath is not null) File.Delete(_configPath);
     }
 
     private void Append(string? line)
@@ -68,4 +185,7 @@ internal sealed class ServerProcess : IDisposable
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
 }

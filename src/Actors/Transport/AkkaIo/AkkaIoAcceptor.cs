@@ -1,0 +1,103 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using ActorNet.Diagnostics;
+using ActorNet.Options;
+
+namespace ActorNet.Transport.AkkaIo;
+
+/// <summary>
+/// The bind handler of one Akka.IO listener: binds in pull mode, accepts one connection at a time, and hands
+/// each to the server as an <see cref="AkkaIoConnection"/>. After a server close it gates: Akka's <c>Unbind</c>
+/// stops the listener and with it every accepted connection (they are its children), so new connections are
+/// closed at once and counted as dropped until the server drained; only then it unbinds.
+/// </summary>
+internal sealed class AkkaIoAcceptor : ReceiveActor
+{
+    private readonly KeepAliveOptions _keepAlive;
+    private readonly bool _noDelay;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef _bindRequester = ActorRefs.Nobody;
+    private IActorRef _listener = ActorRefs.Nobody;
+    private IActorRef _connections = ActorRefs.Nobody;
+    private bool _gated;
+
+    public AkkaIoAcceptor(KeepAliveOptions keepAlive, bool noDelay)
+    {
+        _keepAlive = keepAlive;
+        _noDelay = noDelay;
+        Receive<StartBind>(start =>
+        {
+            _bindRequester = Sender;
+            var options = new[] { new AcceptedSocketOptions(start.ReusePort, _keepAlive, _noDelay) };
+            Context.System.Tcp().Tell(new Tcp.Bind(Self, start.EndPoint, start.Backlog, options, pullMode: true));
+        });
+        Receive<Tcp.Bound>(bound =>
+        {
+            _listener = Sender;
+            _bindRequester.Tell(bound);
+        });
+        Receive<Tcp.CommandFailed>(failed =>
+        {
+            _bindRequester.Tell(failed);
+            Context.Stop(Self);
+        });
+        Receive<StartAccepting>(start =>
+        {
+            _connections = start.Connections;
+            _listener.Tell(new Tcp.ResumeAccepting(1));
+        });
+        Receive<Tcp.Connected>(connected => Accept(connected, Sender));
+        Receive<Gate>(_ =>
+        {
+            _gated = true;
+            _log.Info("akka-io transport: stopped handing out connections on {EndPoint}; it unbinds once the server drained " +
+                "(Akka.IO's Unbind would reset every live connection)", _listener.Path);
+        });
+        Receive<Release>(_ =>
+        {
+            _listener.Tell(Tcp.Unbind.Instance);
+            Become(Unbinding);
+        });
+    }
+
+    public static Props Props(KeepAliveOptions keepAlive, bool noDelay) =>
+        Akka.Actor.Props.Create(() => new AkkaIoAcceptor(keepAlive, noDelay));
+
+    private void Unbinding()
+    {
+        Receive<Tcp.Unbound>(_ => Context.Stop(Self));
+        Receive<Tcp.Connected>(_ => Sender.Tell(Tcp.Close.Instance));
+        ReceiveAny(_ => { });
+    }
+
+    private void Accept(Tcp.Connected connected, IActorRef tcp)
+    {
+        _listener.Tell(new Tcp.ResumeAccepting(1));
+        if (_gated)
+        {
+            tcp.Tell(Tcp.Close.Instance);
+            ActorNetMetrics.Dropped.Add(1);
+            _log.Info("akka-io transport: connection from {RemoteEndPoint} closed: the server is closing", connected.RemoteAddress);
+            return;
+        }
+        var bridge = Context.ActorOf(AkkaIoConnectionBridge.Props(tcp));
+        var connection = new AkkaIoConnection(tcp, bridge, connected.LocalAddress, connected.RemoteAddress, _keepAlive, _noDelay);
+        bridge.Tell(new AkkaIoConnectionBridge.Bind(connection));
+        _connections.Tell(new TransportAccepted(connection));
+    }
+
+    public sealed record StartBind(System.Net.EndPoint EndPoint, int Backlog, bool ReusePort);
+
+    public sealed record StartAccepting(IActorRef Connections);
+
+    public sealed record Gate
+    {
+        public static Gate Instance { get; } = new();
+    }
+
+    public sealed record Release
+    {
+        public static Release Instance { get; } = new();
+    }
+}

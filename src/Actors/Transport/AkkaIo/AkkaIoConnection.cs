@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.IO;
+using ActorNet.Options;
+using ActorNet.Protocol;
+
+namespace ActorNet.Transport.AkkaIo;
+
+/// <summary>
+/// One Akka.IO <c>Tcp</c> connection behind the seam. Akka's connection actor talks to an
+/// <see cref="AkkaIoConnectionBridge"/>, which buffers what it reads here; reading is pull mode (one
+/// <c>ResumeReading</c> per wait, so a paused socket reads nothing) and writes are acknowledged one at a time.
+/// </summary>
+internal sealed class AkkaIoConnection : ITransportConnection
+{
+    private readonly object _gate = new();
+    private readonly Queue<byte[]> _incoming = new();
+    private readonly IActorRef _tcp;
+    private readonly KeepAliveOptions _appliedKeepAlive;
+    private readonly bool _appliedNoDelay;
+    private int _offset;
+    private bool _eof;
+    private SocketError _error = SocketError.Success;
+    private bool _waiting;
+    private bool _closeRequested;
+    private IActorRef _owner = ActorRefs.Nobody;
+
+    public AkkaIoConnection(IActorRef tcp, IActorRef bridge, EndPoint? local, EndPoint? remote, KeepAliveOptions keepAlive, bool noDelay)
+    {
+        _tcp = tcp;
+        Bridge = bridge;
+        LocalEndPoint = local;
+        RemoteEndPoint = remote;
+        _appliedKeepAlive = keepAlive;
+        _appliedNoDelay = noDelay;
+    }
+
+    public IActorRef Bridge { get; }
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public IActorRef Owner
+    {
+        get
+        {
+            lock (_gate) return _owner;
+        }
+    }
+
+    public void Attach(IActorRef owner)
+    {
+        lock (_gate) _owner = owner;
+        Bridge.Tell(new AkkaIoConnectionBridge.Attached(owner));
+    }
+
+    public void WaitReadable()
+    {
+        lock (_gate)
+        {
+            if (_incoming.Count > 0 || _eof || _error != SocketError.Success)
+            {
+                _owner.Tell(SocketInput.Received.Instance);
+                return;
+            }
+            if (_waiting) return;
+            _waiting = true;
+        }
+        _tcp.Tell(Tcp.ResumeReading.Instance, Bridge);
+    }
+
+    public int TryReceive(Span<byte> buffer, out SocketError error)
+    {
+        lock (_gate)
+        {
+            error = _error;
+            if (error != SocketError.Success) return 0;
+            if (_incoming.Count == 0)
+            {
+                if (!_eof) error = SocketError.WouldBlock;
+                return 0;
+            }
+            var total = 0;
+            while (_incoming.Count > 0 && total < buffer.Length)
+            {
+                var chunk = _incoming.Peek();
+                var n = Math.Min(chunk.Length - _offset, buffer.Length - total);
+                chunk.AsSpan(_offset, n).CopyTo(buffer[total..]);
+                total += n;
+                _offset += n;
+                if (_offset < chunk.Length) break;
+                _incoming.Dequeue();
+                _offset = 0;
+            }
+            return total;
+        }
+    }
+
+    // Akka.IO has no synchronous write: everything goes through an acknowledged Tcp.Write.
+    public int TrySend(ReadOnlySpan<byte> data, out SocketError error)
+    {
+        error = SocketError.WouldBlock;
+        return 0;
+    }
+
+    public void SendAsync(ReadOnlyMemory<byte> data)
+    {
+        var bytes = MemoryMarshal.TryGetArray(data, out var segment)
+            ? ByteString.CopyFrom(segment.Array!, segment.Offset, segment.Count)
+            : ByteString.CopyFrom(data.ToArray());
+        _tcp.Tell(Tcp.Write.Create(bytes, new AkkaIoConnectionBridge.WriteAck(data.Length)), Bridge);
+    }
+
+    public SocketError ShutdownSend()
+    {
+        // ConfirmedClose: FIN now, keep reading until the peer's FIN (Akka's half-close).
+        _tcp.Tell(Tcp.ConfirmedClose.Instance, Bridge);
+        return SocketError.Success;
+    }
+
+    public void Close() => RequestClose(Tcp.Close.Instance);
+
+    public void Abort() => RequestClose(Tcp.Abort.Instance);
+
+    public NetError? SetKeepAlive(KeepAliveOptions keepAlive) =>
+        keepAlive == _appliedKeepAlive ? null : Unsupported("keep-alive");
+
+    public NetError? SetNoDelay(bool noDelay) => noDelay == _appliedNoDelay ? null : Unsupported("no-delay");
+
+    // Called by the bridge ------------------------------------------------------------------------
+
+    public void Deliver(byte[] bytes)
+    {
+        lock (_gate)
+        {
+            _incoming.Enqueue(bytes);
+            Wake();
+        }
+    }
+
+    public void DeliverEof()
+    {
+        lock (_gate)
+        {
+            _eof = true;
+            Wake();
+        }
+    }
+
+    public void DeliverError(SocketError error)
+    {
+        lock (_gate)
+        {
+            if (_closeRequested) return;
+            _error = error;
+            _owner.Tell(new SocketInput.TransportFailed(error, "read"));
+        }
+    }
+
+    public bool CloseRequested
+    {
+        get
+        {
+            lock (_gate) return _closeRequested;
+        }
+    }
+
+    private void RequestClose(Tcp.CloseCommand command)
+    {
+        lock (_gate)
+        {
+            if (_closeRequested) return;
+            _closeRequested = true;
+        }
+        _tcp.Tell(command, Bridge);
+    }
+
+    private void Wake()
+    {
+        if (!_waiting) return;
+        _waiting = false;
+        _owner.Tell(SocketInput.Received.Instance);
+    }
+
+    private static NetError Unsupported(string option) => new("ERR_TRANSPORT_UNSUPPORTED", "setsockopt",
+        $"the akka-io transport cannot change {option} on a live connection (Akka.IO exposes no socket handle); set it in the server options");
+}
