@@ -61,7 +61,7 @@ namespace ActorNet.Server
 
         private static async Task<int> ServeAsync(Config config, ServerOptions options)
         {
-            var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config));
+            var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
             var server = system.ActorOf(ServerActor.Props(options), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
@@ -146,6 +146,16 @@ namespace ActorNet.Server
                 }
                 """);
         }
+
+        // transport = akka-io: Akka's 4 KiB frames and 8 KiB socket buffers make large messages slow (ARCHITECTURE.md);
+        // a user's own akka.io.tcp settings still win.
+        private static readonly Config AkkaIoDefaults = ConfigurationFactory.ParseString("""
+            akka.io.tcp {
+              maximum-frame-size = 64k
+              receive-buffer-size = 256k
+              send-buffer-size = 256k
+            }
+            """);
 
         private static Config LoadConfig(CommandLine commandLine)
         {

@@ -12,10 +12,11 @@ namespace ActorNet.Tests;
 
 public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-    [Fact]
-    public void Max_connections_closes_the_extra_connection_at_once_and_publishes_a_drop()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Max_connections_closes_the_extra_connection_at_once_and_publishes_a_drop(string transport)
     {
-        var (server, endPoint) = Listen(Loopback0 with { MaxConnections = 1 });
+        var (server, endPoint) = Listen(On(transport) with { MaxConnections = 1 });
         using var first = Loopback.Connect(endPoint);
         AwaitLiveCount(server, 1);
         using var extra = Loopback.Connect(endPoint);
@@ -28,10 +29,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         Assert.Equal("ok", Encoding.ASCII.GetString(Loopback.ReadExactly(first, 2)));
     }
 
-    [Fact]
-    public void A_reset_releases_the_slot_for_the_next_connection()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_reset_releases_the_slot_for_the_next_connection(string transport)
     {
-        var (server, endPoint) = Listen(Loopback0 with { MaxConnections = 1 });
+        var (server, endPoint) = Listen(On(transport) with { MaxConnections = 1 });
         var first = Loopback.Connect(endPoint);
         first.Send("x"u8.ToArray());
         Assert.Equal("x", Encoding.ASCII.GetString(Loopback.ReadExactly(first, 1)));
@@ -43,10 +45,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // no drop was published
     }
 
-    [Fact]
-    public void A_peer_reset_mid_stream_leaves_the_server_serving_others()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_peer_reset_mid_stream_leaves_the_server_serving_others(string transport)
     {
-        var (server, endPoint) = Listen(Loopback0, () => new ReportingEcho(TestActor));
+        var (server, endPoint) = Listen(On(transport), () => new ReportingEcho(TestActor));
         var victim = Loopback.Connect(endPoint);
         ExpectMsg<Opened>();
         victim.Send(new byte[100_000]);
@@ -74,10 +77,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         AwaitLiveCount(server, 0);
     }
 
-    [Fact]
-    public void A_handler_that_throws_costs_only_its_own_connection()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_handler_that_throws_costs_only_its_own_connection(string transport)
     {
-        var (server, endPoint) = Listen(Loopback0, () => new CrashingHandler());
+        var (server, endPoint) = Listen(On(transport), () => new CrashingHandler());
         using var doomed = Loopback.Connect(endPoint);
         doomed.Send("boom"u8.ToArray());
         var buffer = new byte[1];
@@ -94,10 +98,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         AwaitLiveCount(server, 1);
     }
 
-    [Fact]
-    public void Pause_on_connect_reads_nothing_until_the_handler_resumes()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Pause_on_connect_reads_nothing_until_the_handler_resumes(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { PauseOnConnect = true }, () => new ForwardingHandler(TestActor));
+        var (_, endPoint) = Listen(On(transport) with { PauseOnConnect = true }, () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
         client.Send("held"u8.ToArray());
@@ -109,11 +114,12 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         Assert.Equal("held", Encoding.ASCII.GetString(data.Bytes));
     }
 
-    [Fact]
-    public void Idle_timeout_fires_only_after_a_quiet_period_and_activity_resets_it()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Idle_timeout_fires_only_after_a_quiet_period_and_activity_resets_it(string transport)
     {
         var idle = TimeSpan.FromMilliseconds(400);
-        var (_, endPoint) = Listen(Loopback0 with { IdleTimeout = idle }, () => new ForwardingHandler(TestActor));
+        var (_, endPoint) = Listen(On(transport) with { IdleTimeout = idle }, () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         ExpectMsg<SocketProtocol.Connected>();
         var lastActivity = Stopwatch.StartNew();
@@ -134,10 +140,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         ExpectMsg<SocketProtocol.TimedOut>(TimeSpan.FromSeconds(3));
     }
 
-    [Fact]
-    public void Built_in_handlers_end_gracefully_on_idle_timeout()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Built_in_handlers_end_gracefully_on_idle_timeout(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { Handler = "tally", IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        var (_, endPoint) = Listen(On(transport) with { Handler = "tally", IdleTimeout = TimeSpan.FromMilliseconds(200) });
         using var client = Loopback.Connect(endPoint);
         client.Send("abc"u8.ToArray());
         Loopback.ExpectEof(client); // FIN without a count
@@ -145,10 +152,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         client.Shutdown(SocketShutdown.Send);
     }
 
-    [Fact]
-    public void Drain_event_follows_a_write_that_reported_a_full_queue()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Drain_event_follows_a_write_that_reported_a_full_queue(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0, () => new BigWriter(TestActor));
+        var (_, endPoint) = Listen(On(transport), () => new BigWriter(TestActor));
         using var client = Loopback.Connect(endPoint);
         ExpectMsg(false); // Write returned false: the queue is above the high-water mark
         ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // no Drain while nobody reads
@@ -156,10 +164,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         ExpectMsg("drain");
     }
 
-    [Fact]
-    public void A_write_queue_past_its_hard_cap_ends_the_connection_with_an_error()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_write_queue_past_its_hard_cap_ends_the_connection_with_an_error(string transport)
     {
-        var options = Loopback0 with { WriteHighWaterMark = 1024, MaxWriteQueue = 1024 * 1024 };
+        var options = On(transport) with { WriteHighWaterMark = 1024, MaxWriteQueue = 1024 * 1024 };
         var (server, endPoint) = Listen(options, () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
@@ -170,10 +179,11 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         AwaitLiveCount(server, 0);
     }
 
-    [Fact]
-    public void A_write_with_an_ack_is_acknowledged_once_in_the_kernel()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_write_with_an_ack_is_acknowledged_once_in_the_kernel(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0, () => new ForwardingHandler(TestActor));
+        var (_, endPoint) = Listen(On(transport), () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
         socket.Tell(new SocketProtocol.Write("hello"u8.ToArray(), Ack: 42));

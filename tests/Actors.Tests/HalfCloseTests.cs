@@ -11,20 +11,22 @@ namespace ActorNet.Tests;
 
 public sealed class HalfCloseTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-    [Fact]
-    public void Without_allow_half_open_the_server_answers_the_peers_FIN_with_its_own()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Without_allow_half_open_the_server_answers_the_peers_FIN_with_its_own(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { Handler = "discard" });
+        var (_, endPoint) = Listen(On(transport) with { Handler = "discard" });
         using var client = Loopback.Connect(endPoint);
         client.Send("ignored"u8.ToArray());
         client.Shutdown(SocketShutdown.Send);
         Loopback.ExpectEof(client);
     }
 
-    [Fact]
-    public void With_allow_half_open_the_server_side_stays_writable_after_the_peers_FIN()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void With_allow_half_open_the_server_side_stays_writable_after_the_peers_FIN(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { AllowHalfOpen = true }, () => new ForwardingHandler(TestActor));
+        var (_, endPoint) = Listen(On(transport) with { AllowHalfOpen = true }, () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
         client.Shutdown(SocketShutdown.Send);
@@ -37,10 +39,11 @@ public sealed class HalfCloseTests(ITestOutputHelper output) : ServerTestKit(out
         ExpectMsg<SocketProtocol.Closed>(c => Assert.False(c.HadError));
     }
 
-    [Fact]
-    public void Without_allow_half_open_a_write_after_the_automatic_end_fails_with_EPIPE()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Without_allow_half_open_a_write_after_the_automatic_end_fails_with_EPIPE(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0, () => new ForwardingHandler(TestActor));
+        var (_, endPoint) = Listen(On(transport), () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
         Watch(socket);
@@ -52,10 +55,11 @@ public sealed class HalfCloseTests(ITestOutputHelper output) : ServerTestKit(out
         ExpectTerminated(socket);
     }
 
-    [Fact]
-    public void Without_allow_half_open_a_write_after_the_automatic_end_fails_with_EPIPE_while_the_end_is_flushing()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Without_allow_half_open_a_write_after_the_automatic_end_fails_with_EPIPE_while_the_end_is_flushing(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0, () => new ForwardingHandler(TestActor));
+        var (_, endPoint) = Listen(On(transport), () => new ForwardingHandler(TestActor));
         using var client = Loopback.Connect(endPoint);
         var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
         // More than the kernel buffers hold while the client does not read: the automatic end must wait for it.
@@ -82,10 +86,11 @@ public sealed class HalfCloseTests(ITestOutputHelper output) : ServerTestKit(out
         Assert.Equal("3145728\n", Encoding.ASCII.GetString(Loopback.ReadToEnd(client)));
     }
 
-    [Fact]
-    public void Echo_with_allow_half_open_ends_after_everything_was_echoed()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Echo_with_allow_half_open_ends_after_everything_was_echoed(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { AllowHalfOpen = true });
+        var (_, endPoint) = Listen(On(transport) with { AllowHalfOpen = true });
         using var client = Loopback.Connect(endPoint);
         client.Send("abc"u8.ToArray());
         client.Shutdown(SocketShutdown.Send);

@@ -19,21 +19,23 @@ public sealed class ListenTests(ITestOutputHelper output) : ServerTestKit(output
         Assert.Equal("ping", Encoding.ASCII.GetString(Loopback.ReadExactly(client, 4)));
     }
 
-    [Fact]
-    public void Port_zero_picks_a_free_port_and_Listening_reports_it()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Port_zero_picks_a_free_port_and_Listening_reports_it(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0);
+        var (_, endPoint) = Listen(On(transport));
         Assert.NotEqual(0, PortOf(endPoint));
         AssertEchoes(endPoint);
     }
 
-    [Fact]
-    public void A_port_in_use_is_an_EADDRINUSE_error_naming_address_and_port()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_port_in_use_is_an_EADDRINUSE_error_naming_address_and_port(string transport)
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
         var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        var server = Sys.ActorOf(ServerActor.Props(Loopback0 with { Port = port }));
+        var server = Sys.ActorOf(ServerActor.Props(On(transport) with { Port = port }));
         server.Tell(ServerProtocol.Listen.Instance);
         var error = ExpectMsg<ServerProtocol.ServerError>().Error;
         Assert.Equal("EADDRINUSE", error.Code);
@@ -43,27 +45,30 @@ public sealed class ListenTests(ITestOutputHelper output) : ServerTestKit(output
         Assert.Equal($"listen EADDRINUSE: address already in use 127.0.0.1:{port}", error.ToString());
     }
 
-    [Fact]
-    public void An_address_not_on_this_host_is_an_EADDRNOTAVAIL_error()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void An_address_not_on_this_host_is_an_EADDRNOTAVAIL_error(string transport)
     {
         // TEST-NET-1 (RFC 5737) is never a local address; nothing is sent to it, bind just fails.
-        var server = Sys.ActorOf(ServerActor.Props(Loopback0 with { Host = "192.0.2.1" }));
+        var server = Sys.ActorOf(ServerActor.Props(On(transport) with { Host = "192.0.2.1" }));
         server.Tell(ServerProtocol.Listen.Instance);
         ExpectMsg<ServerProtocol.ServerError>(e => Assert.Equal("EADDRNOTAVAIL", e.Error.Code));
     }
 
-    [Fact]
-    public void Listening_twice_is_ERR_SERVER_ALREADY_LISTEN()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Listening_twice_is_ERR_SERVER_ALREADY_LISTEN(string transport)
     {
-        var (server, _) = Listen(Loopback0);
+        var (server, _) = Listen(On(transport));
         server.Tell(ServerProtocol.Listen.Instance);
         ExpectMsg<ServerProtocol.ServerError>(e => Assert.Equal("ERR_SERVER_ALREADY_LISTEN", e.Error.Code));
     }
 
-    [Fact]
-    public void The_any_address_is_dual_stack_and_IPv4_peers_appear_as_mapped_addresses()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void The_any_address_is_dual_stack_and_IPv4_peers_appear_as_mapped_addresses(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { Host = "::" }, () => new ReportingEcho(TestActor));
+        var (_, endPoint) = Listen(On(transport) with { Host = "::" }, () => new ReportingEcho(TestActor));
         var port = PortOf(endPoint);
         AssertEchoes(new IPEndPoint(IPAddress.Loopback, port));
         var v4 = ExpectMsg<Opened>().Socket;
@@ -77,18 +82,20 @@ public sealed class ListenTests(ITestOutputHelper output) : ServerTestKit(output
         }
     }
 
-    [Fact]
-    public void A_host_name_is_resolved_before_listening()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_host_name_is_resolved_before_listening(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { Host = "localhost" });
+        var (_, endPoint) = Listen(On(transport) with { Host = "localhost" });
         Assert.True(IPAddress.IsLoopback(((IPEndPoint)endPoint).Address));
         AssertEchoes(endPoint);
     }
 
-    [Fact]
-    public void A_host_name_that_does_not_resolve_is_an_ENOTFOUND_error()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void A_host_name_that_does_not_resolve_is_an_ENOTFOUND_error(string transport)
     {
-        var server = Sys.ActorOf(ServerActor.Props(Loopback0 with { Host = "no-such-host.invalid" }));
+        var server = Sys.ActorOf(ServerActor.Props(On(transport) with { Host = "no-such-host.invalid" }));
         server.Tell(ServerProtocol.Listen.Instance);
         ExpectMsg<ServerProtocol.ServerError>(e =>
         {
@@ -138,21 +145,23 @@ public sealed class ListenTests(ITestOutputHelper output) : ServerTestKit(output
         ExpectMsg<ServerProtocol.Closed>();
     }
 
-    [Fact]
-    public void Reuse_port_lets_two_servers_share_a_port()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Reuse_port_lets_two_servers_share_a_port(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0 with { ReusePort = true });
-        var second = Sys.ActorOf(ServerActor.Props(Loopback0 with { ReusePort = true, Port = PortOf(endPoint) }));
+        var (_, endPoint) = Listen(On(transport) with { ReusePort = true });
+        var second = Sys.ActorOf(ServerActor.Props(On(transport) with { ReusePort = true, Port = PortOf(endPoint) }));
         second.Tell(ServerProtocol.Listen.Instance);
         ExpectMsg<ServerProtocol.Listening>(l => Assert.Equal(PortOf(endPoint), PortOf(l.EndPoint)));
         AssertEchoes(endPoint);
     }
 
-    [Fact]
-    public void Without_reuse_port_a_second_server_on_the_same_port_fails()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Without_reuse_port_a_second_server_on_the_same_port_fails(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0);
-        var second = Sys.ActorOf(ServerActor.Props(Loopback0 with { Port = PortOf(endPoint) }));
+        var (_, endPoint) = Listen(On(transport));
+        var second = Sys.ActorOf(ServerActor.Props(On(transport) with { Port = PortOf(endPoint) }));
         second.Tell(ServerProtocol.Listen.Instance);
         ExpectMsg<ServerProtocol.ServerError>(e => Assert.Equal("EADDRINUSE", e.Error.Code));
     }

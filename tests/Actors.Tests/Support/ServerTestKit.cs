@@ -21,9 +21,12 @@ public abstract class ServerTestKit(ITestOutputHelper output) : TestKit(Config, 
     protected static ServerOptions Loopback0 { get; } = new() { Host = "127.0.0.1", Port = 0 };
 
     /// <summary>The transports with real sockets; conformance tests run over each.</summary>
-    public static readonly string[] Transports = ["sockets"];
+    public static readonly string[] Transports = ["sockets", "akka-io"];
 
     public static Xunit.TheoryData<string> SocketTransports() => new(Transports);
+
+    /// <summary>Loopback, port 0, on <paramref name="transport"/>.</summary>
+    protected static ServerOptions On(string transport) => Loopback0 with { Transport = transport };
 
     /// <summary>Starts a server, subscribes <paramref name="events"/> (default TestActor), waits for Listening.</summary>
     protected (IActorRef Server, EndPoint EndPoint) Listen(ServerOptions options, Func<IConnectionHandler>? handler = null,

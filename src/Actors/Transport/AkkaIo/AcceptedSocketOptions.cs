@@ -22,6 +22,7 @@ internal sealed class AcceptedSocketOptions(bool reusePort, KeepAliveOptions kee
     public override void AfterConnect(Socket s)
     {
         if (keepAlive.Enabled) SocketTuning.ApplyKeepAlive(s, keepAlive);
-        if (noDelay) SocketTuning.ApplyNoDelay(s, true);
+        // Akka turns Nagle off on every connection; the server's no-delay decides.
+        SocketTuning.ApplyNoDelay(s, noDelay);
     }
 }

@@ -7,7 +7,7 @@ using ActorNet.Options;
 namespace ActorNet.Transport.AkkaIo;
 
 /// <summary>
-/// The bind handler of one Akka.IO listener: binds in pull mode, accepts one connection at a time, and hands
+/// The bind handler of one Akka.IO listener: binds, and hands
 /// each to the server as an <see cref="AkkaIoConnection"/>. After a server close it gates: Akka's <c>Unbind</c>
 /// stops the listener and with it every accepted connection (they are its children), so new connections are
 /// closed at once and counted as dropped until the server drained; only then it unbinds.
@@ -21,6 +21,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
     private IActorRef _listener = ActorRefs.Nobody;
     private IActorRef _connections = ActorRefs.Nobody;
     private bool _gated;
+    private readonly List<(Tcp.Connected Connected, IActorRef Tcp)> _early = [];
 
     public AkkaIoAcceptor(KeepAliveOptions keepAlive, bool noDelay)
     {
@@ -30,7 +31,9 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         {
             _bindRequester = Sender;
             var options = new[] { new AcceptedSocketOptions(start.ReusePort, _keepAlive, _noDelay) };
-            Context.System.Tcp().Tell(new Tcp.Bind(Self, start.EndPoint, start.Backlog, options, pullMode: true));
+            // Push mode with Suspend/ResumeReading: Akka 1.5.74's pull mode was seen to lose a ResumeReading
+            // now and then (a connection that never reads); see the bridge.
+            Context.System.Tcp().Tell(new Tcp.Bind(Self, start.EndPoint, start.Backlog, options, pullMode: false));
         });
         Receive<Tcp.Bound>(bound =>
         {
@@ -45,6 +48,9 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         Receive<StartAccepting>(start =>
         {
             _connections = start.Connections;
+            // Akka 1.5.74 may accept before ResumeAccepting: those waited here, in order.
+            foreach (var (early, tcp) in _early) Accept(early, tcp);
+            _early.Clear();
             _listener.Tell(new Tcp.ResumeAccepting(1));
         });
         Receive<Tcp.Connected>(connected => Accept(connected, Sender));
@@ -73,7 +79,12 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
 
     private void Accept(Tcp.Connected connected, IActorRef tcp)
     {
-        _listener.Tell(new Tcp.ResumeAccepting(1));
+        if (_connections.IsNobody())
+        {
+            _early.Add((connected, tcp));
+            return;
+        }
+        // Akka's listener re-arms its accept after each connection by itself; no ResumeAccepting per connection.
         if (_gated)
         {
             tcp.Tell(Tcp.Close.Instance);

@@ -10,8 +10,8 @@ namespace ActorNet.Transport.AkkaIo;
 
 /// <summary>
 /// One Akka.IO <c>Tcp</c> connection behind the seam. Akka's connection actor talks to an
-/// <see cref="AkkaIoConnectionBridge"/>, which buffers what it reads here; reading is pull mode (one
-/// <c>ResumeReading</c> per wait, so a paused socket reads nothing) and writes are acknowledged one at a time.
+/// <see cref="AkkaIoConnectionBridge"/>, which buffers what it reads here; reading is suspended after each
+/// chunk and resumed per wait (a paused socket reads nothing more), and writes are acknowledged one at a time.
 /// </summary>
 internal sealed class AkkaIoConnection : ITransportConnection
 {
@@ -69,7 +69,8 @@ internal sealed class AkkaIoConnection : ITransportConnection
             if (_waiting) return;
             _waiting = true;
         }
-        _tcp.Tell(Tcp.ResumeReading.Instance, Bridge);
+        // Through the bridge, which resumes Akka's reading if it suspended it.
+        Bridge.Tell(AkkaIoConnectionBridge.ReadOnce.Instance);
     }
 
     public int TryReceive(Span<byte> buffer, out SocketError error)
@@ -123,7 +124,12 @@ internal sealed class AkkaIoConnection : ITransportConnection
 
     public void Close() => RequestClose(Tcp.Close.Instance);
 
-    public void Abort() => RequestClose(Tcp.Abort.Instance);
+    public void Abort()
+    {
+        RequestClose(Tcp.Abort.Instance);
+        // Akka ignores Abort once a ConfirmedClose is under way; the bridge's end makes Akka reset (death pact).
+        Bridge.Tell(AkkaIoConnectionBridge.Reset.Instance);
+    }
 
     public NetError? SetKeepAlive(KeepAliveOptions keepAlive) =>
         keepAlive == _appliedKeepAlive ? null : Unsupported("keep-alive");

@@ -12,9 +12,13 @@ namespace ActorNet.Transport.AkkaIo;
 /// </summary>
 internal sealed class AkkaIoConnectionBridge : ActorBase
 {
+    // How long Akka may take to finish a close after the socket actor stopped.
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
     private readonly IActorRef _tcp;
     private AkkaIoConnection? _connection;
     private IActorRef _owner = ActorRefs.Nobody;
+    private bool _suspended;
 
     public AkkaIoConnectionBridge(IActorRef tcp)
     {
@@ -38,8 +42,22 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                 _owner = attached.Owner;
                 Context.Watch(_owner);
                 return true;
+            case ReadOnce:
+                if (_suspended)
+                {
+                    _suspended = false;
+                    _tcp.Tell(Tcp.ResumeReading.Instance);
+                }
+                return true;
             case Tcp.Received received:
                 _connection?.Deliver(received.Data.ToArray());
+                // Reading stops until the socket actor asks again, so a paused socket reads nothing more
+                // (at most one more chunk arrives after SuspendReading, and it is kept in order).
+                if (!_suspended)
+                {
+                    _suspended = true;
+                    _tcp.Tell(Tcp.SuspendReading.Instance);
+                }
                 return true;
             case Tcp.PeerClosed:
                 _connection?.DeliverEof();
@@ -67,8 +85,14 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                 Context.Stop(Self);
                 return true;
             case Terminated t when t.ActorRef.Equals(_owner):
-                // The socket actor is gone: if it did not close (it failed), reset; otherwise Akka is finishing the close.
+                // The socket actor is gone: if it did not close (it failed), reset; otherwise give Akka a moment to
+                // finish the close, then end the bridge, which makes Akka reset whatever is still open.
                 if (_connection is { CloseRequested: false }) _tcp.Tell(Tcp.Abort.Instance);
+                Context.SetReceiveTimeout(CloseGrace);
+                return true;
+            case ReceiveTimeout:
+            case Reset:
+                Context.Stop(Self);
                 return true;
             default:
                 return false;
@@ -77,6 +101,18 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
 
     /// <summary>Ties the bridge to its connection object (sent once, before anything else).</summary>
     public sealed record Bind(AkkaIoConnection Connection);
+
+    /// <summary>Reset now: the bridge stops, and Akka resets a connection whose handler is gone.</summary>
+    public sealed record Reset
+    {
+        public static Reset Instance { get; } = new();
+    }
+
+    /// <summary>The socket actor waits for data: resume reading if it was suspended.</summary>
+    public sealed record ReadOnce
+    {
+        public static ReadOnce Instance { get; } = new();
+    }
 
     /// <summary>The socket actor took the connection.</summary>
     public sealed record Attached(IActorRef Owner);

@@ -8,7 +8,7 @@ using ActorNet.Protocol;
 namespace ActorNet.Transport.AkkaIo;
 
 /// <summary>
-/// <c>transport = akka-io</c>: Akka.IO's <c>Tcp</c> in pull mode with acknowledged writes. Unsupported here,
+/// <c>transport = akka-io</c>: Akka.IO's <c>Tcp</c>, reading suspended between waits, acknowledged writes. Unsupported here,
 /// with a clear error: Unix domain sockets, changing socket options on a live connection, and refusing
 /// connects during a drain (they are accepted and closed at once instead).
 /// </summary>
