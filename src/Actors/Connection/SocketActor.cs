@@ -80,11 +80,22 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         ConnectionId = connectionId;
     }
 
+    // One Props per connection: a producer calls the constructor directly instead of Props.Create's
+    // expression-tree walk and reflection, which is measurable in connection churn (bench scenario e).
     public static Props Props(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long id) =>
-        Akka.Actor.Props.Create(() => new SocketActor(connection, handler, settings, id));
+        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connection, handler, settings, id)));
 
     public static Props ClientProps(ITransportConnector connector, IConnectionHandler handler, ConnectionSettings settings, long id) =>
-        Akka.Actor.Props.Create(() => new SocketActor(connector, handler, settings, id));
+        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connector, handler, settings, id)));
+
+    private sealed class Producer(Func<SocketActor> create) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(SocketActor);
+
+        public ActorBase Produce() => create();
+
+        public void Release(ActorBase actor) { }
+    }
 
     /// <summary>A connection id unique in this process.</summary>
     public static long NextConnectionId() => Interlocked.Increment(ref _lastConnectionId);
@@ -145,7 +156,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         ApplyKeepAlive(_pendingKeepAlive ?? (_settings.KeepAlive.Enabled ? _settings.KeepAlive : null));
         if (_pendingNoDelay ?? _settings.NoDelay) SetNoDelay(true);
         Enter(Open, "open");
-        _log.Debug("Connection {ConnectionId} open from {RemoteEndPoint} to {LocalEndPoint}", ConnectionId, RemoteEndPoint, LocalEndPoint);
+        // Guarded: the arguments would be boxed into an array per connection even with debug off.
+        if (_log.IsDebugEnabled)
+            _log.Debug("Connection {ConnectionId} open from {RemoteEndPoint} to {LocalEndPoint}", ConnectionId, RemoteEndPoint, LocalEndPoint);
         _handler.OnConnect(this);
         if (_destroyed) return;
         // Writes and End made while connecting go out now, in order (Node's connect queue).
@@ -487,11 +500,12 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         Enter(Closed, "closed");
         if (error is not null)
         {
-            _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
+            if (_log.IsDebugEnabled) _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
             _handler.OnError(this, error);
         }
-        _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} closed: {CloseReason} ({BytesRead} read, {BytesWritten} written)",
-            ConnectionId, RemoteEndPoint, reason, _bytesRead, _bytesWritten);
+        if (_log.IsDebugEnabled)
+            _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} closed: {CloseReason} ({BytesRead} read, {BytesWritten} written)",
+                ConnectionId, RemoteEndPoint, reason, _bytesRead, _bytesWritten);
         _handler.OnClose(this, error is not null);
         Context.Stop(Self);
     }
