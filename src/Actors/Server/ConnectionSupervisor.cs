@@ -18,9 +18,13 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private readonly Func<IConnectionHandler> _handlerFactory;
     private readonly int _maxConnections;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string? _socketDispatcher = Context.System.Dispatchers.HasDispatcher(SocketDispatcherId) ? SocketDispatcherId : null;
     private int _live;
     private bool _draining;
     private TimeSpan _grace;
+
+    /// <summary>Socket actors run on this dispatcher when the ActorSystem's config defines it (hocon/server.conf does).</summary>
+    public const string SocketDispatcherId = "actornet.socket-dispatcher";
 
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
@@ -61,7 +65,9 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         }
         var id = SocketActor.NextConnectionId();
         IConnectionHandler handler = _handlerFactory();
-        var child = Context.ActorOf(SocketActor.Props(connection, handler, _settings, id), "conn-" + id);
+        var props = SocketActor.Props(connection, handler, _settings, id);
+        if (_socketDispatcher is not null) props = props.WithDispatcher(_socketDispatcher);
+        var child = Context.ActorOf(props, "conn-" + id);
         Context.Watch(child);
         _live++;
         ActorNetMetrics.Accepted.Add(1);
