@@ -21,6 +21,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
     private IActorRef _listener = ActorRefs.Nobody;
     private IActorRef _connections = ActorRefs.Nobody;
     private bool _gated;
+    private int _bridges;
     private readonly List<(Tcp.Connected Connected, IActorRef Tcp)> _early = [];
 
     public AkkaIoAcceptor(KeepAliveOptions keepAlive, bool noDelay)
@@ -60,15 +61,34 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
             _log.Info("akka-io transport: stopped handing out connections on {EndPoint}; it unbinds once the server drained " +
                 "(Akka.IO's Unbind would reset every live connection)", _listener.Path);
         });
+        Receive<Terminated>(_ => _bridges--);
         Receive<Release>(_ =>
         {
-            _listener.Tell(Tcp.Unbind.Instance);
-            Become(Unbinding);
+            // Unbind stops Akka's listener and with it every connection actor still closing (they would RST):
+            // wait until every bridge saw its connection closed.
+            if (_bridges == 0) Unbind();
+            else Become(Releasing);
         });
     }
 
     public static Props Props(KeepAliveOptions keepAlive, bool noDelay) =>
         Akka.Actor.Props.Create(() => new AkkaIoAcceptor(keepAlive, noDelay));
+
+    private void Releasing()
+    {
+        Receive<Terminated>(_ =>
+        {
+            if (--_bridges == 0) Unbind();
+        });
+        Receive<Tcp.Connected>(_ => Sender.Tell(Tcp.Close.Instance));
+        ReceiveAny(_ => { });
+    }
+
+    private void Unbind()
+    {
+        _listener.Tell(Tcp.Unbind.Instance);
+        Become(Unbinding);
+    }
 
     private void Unbinding()
     {
@@ -93,6 +113,8 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
             return;
         }
         var bridge = Context.ActorOf(AkkaIoConnectionBridge.Props(tcp));
+        Context.Watch(bridge);
+        _bridges++;
         var connection = new AkkaIoConnection(tcp, bridge, connected.LocalAddress, connected.RemoteAddress, _keepAlive, _noDelay);
         bridge.Tell(new AkkaIoConnectionBridge.Bind(connection));
         _connections.Tell(new TransportAccepted(connection));
