@@ -147,6 +147,16 @@ public sealed class ClientTests(ITestOutputHelper output) : ServerTestKit(output
     }
 
     [Fact]
+    public void A_host_name_the_resolver_refuses_is_ENOTFOUND_and_the_socket_closes()
+    {
+        var client = Net.Connect(Sys, new ConnectOptions { Host = new string('a', 300), Port = 80 }, new ForwardingHandler(TestActor));
+        Watch(client);
+        ExpectMsg<SocketProtocol.ErrorOccurred>(e => Assert.Equal("ENOTFOUND", e.Error.Code));
+        ExpectMsg<SocketProtocol.Closed>(c => Assert.True(c.HadError));
+        ExpectTerminated(client);
+    }
+
+    [Fact]
     public void A_local_port_in_use_is_EADDRINUSE_on_bind()
     {
         var (_, endPoint) = Listen(Loopback0);

@@ -62,6 +62,38 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         AwaitLiveCount(server, 1);
     }
 
+    [Fact]
+    public void A_handler_factory_that_throws_fails_only_that_connection()
+    {
+        var made = 0;
+        var (server, endPoint) = Listen(Loopback0, () => ++made == 2 ? throw new InvalidOperationException("factory bug") : new EchoHandler());
+        using var first = Loopback.Connect(endPoint);
+        AwaitLiveCount(server, 1);
+        using var doomed = Loopback.Connect(endPoint);
+        try
+        {
+            Assert.Equal(0, doomed.Receive(new byte[1])); // closed: FIN or reset, never served
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+        AwaitLiveCount(server, 1);
+        first.Send("ok"u8.ToArray());
+        Assert.Equal("ok", Encoding.ASCII.GetString(Loopback.ReadExactly(first, 2)));
+    }
+
+    [Fact]
+    public void A_paused_socket_closed_normally_by_the_peer_after_our_FIN_is_no_error()
+    {
+        var (_, endPoint) = Listen(Loopback0 with { PauseOnConnect = true }, () => new ForwardingHandler(TestActor));
+        using var client = Loopback.Connect(endPoint);
+        var socket = ExpectMsg<SocketProtocol.Connected>().Socket;
+        socket.Tell(SocketProtocol.End.Instance);
+        Loopback.ExpectEof(client);
+        client.Shutdown(SocketShutdown.Send);
+        ExpectMsg<SocketProtocol.Closed>(c => Assert.False(c.HadError), TimeSpan.FromSeconds(3));
+    }
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -136,6 +136,19 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
     }
 
     [Fact]
+    public void Acked_writes_still_queued_at_destroy_are_answered_with_an_error()
+    {
+        var (socket, connection, calls) = Start();
+        connection.KernelSpace = 0;
+        socket.Tell(new SocketProtocol.Write("queued"u8.ToArray(), Ack: "never"));
+        calls.ExpectMsg("send 0");
+        calls.ExpectMsg("send-async 6");
+        socket.Tell(SocketProtocol.Destroy.Instance);
+        ExpectMsg<SocketProtocol.ErrorOccurred>(e => Assert.Equal("ERR_SOCKET_CLOSED", e.Error.Code));
+        ExpectMsg<SocketProtocol.Closed>();
+    }
+
+    [Fact]
     public void A_write_after_our_own_end_is_ERR_STREAM_WRITE_AFTER_END()
     {
         var (socket, _, _) = Start();

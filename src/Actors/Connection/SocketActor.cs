@@ -35,7 +35,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private bool _connecting;
     private KeepAliveOptions? _pendingKeepAlive;
     private bool? _pendingNoDelay;
-    private readonly IConnectionHandler _handler;
+    private readonly Func<IConnectionHandler> _handlerFactory;
+    private IConnectionHandler _handler = null!;
     private readonly ConnectionSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly WriteQueue _queue = new();
@@ -62,31 +63,36 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private static long _lastConnectionId;
 
     /// <summary>A server-side socket: the connection is already established.</summary>
-    public SocketActor(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long connectionId)
+    public SocketActor(ITransportConnection connection, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long connectionId)
     {
         _connection = connection;
-        _handler = handler;
+        _handlerFactory = handlerFactory;
         _settings = settings;
         ConnectionId = connectionId;
     }
 
     /// <summary>A client socket: starts in Connecting and connects with <paramref name="connector"/>.</summary>
-    public SocketActor(ITransportConnector connector, IConnectionHandler handler, ConnectionSettings settings, long connectionId)
+    public SocketActor(ITransportConnector connector, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long connectionId)
     {
         _connector = connector;
         _connecting = true;
-        _handler = handler;
+        _handlerFactory = handlerFactory;
         _settings = settings;
         ConnectionId = connectionId;
     }
 
     // One Props per connection: a producer calls the constructor directly instead of Props.Create's
     // expression-tree walk and reflection, which is measurable in connection churn (bench scenario e).
+    // The handler is made inside the actor (PreStart): a factory that throws fails this connection only,
+    // which its supervisor stops and PostStop resets.
+    public static Props Props(ITransportConnection connection, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long id) =>
+        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connection, handlerFactory, settings, id)));
+
     public static Props Props(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long id) =>
-        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connection, handler, settings, id)));
+        Props(connection, () => handler, settings, id);
 
     public static Props ClientProps(ITransportConnector connector, IConnectionHandler handler, ConnectionSettings settings, long id) =>
-        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connector, handler, settings, id)));
+        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connector, () => handler, settings, id)));
 
     private sealed class Producer(Func<SocketActor> create) : IIndirectActorProducer
     {
@@ -133,6 +139,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     protected override void PreStart()
     {
         _self = Self;
+        _handler = _handlerFactory();
         _paused = _settings.PauseOnConnect;
         // Node: the timeout option is setTimeout right after creation, so it covers connecting too.
         SetTimeout(_settings.IdleTimeout);
@@ -234,6 +241,10 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
                 break;
             case SocketProtocol.GetInfo:
                 Sender.Tell(Info());
+                break;
+            case SocketInput.Connected late:
+                // Destroyed while connecting, and the connect won the race: nobody owns this connection.
+                late.Connection.Abort();
                 break;
         }
     }
@@ -386,7 +397,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         }
         if (_endRequested)
         {
-            DestroyCore(_autoEnded ? NetError.EndedByPeer : NetError.WriteAfterEnd, abort: false, "write after end");
+            var afterEnd = _autoEnded ? NetError.EndedByPeer : NetError.WriteAfterEnd;
+            if (ack is not null) replyTo?.Tell(new SocketProtocol.ErrorOccurred(_self, afterEnd));
+            DestroyCore(afterEnd, abort: false, "write after end");
             return false;
         }
         Touch();
@@ -495,6 +508,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         else if (abort) _connection.Abort();
         else _connection.Close();
         _queue.Clear();
+        FailPendingAcks(error ?? NetError.SocketClosed);
         ActorNetMetrics.BytesRead.Add(_bytesRead);
         ActorNetMetrics.BytesWritten.Add(_bytesWritten);
         Enter(Closed, "closed");
@@ -508,6 +522,16 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
                 ConnectionId, RemoteEndPoint, reason, _bytesRead, _bytesWritten);
         _handler.OnClose(this, error is not null);
         Context.Stop(Self);
+    }
+
+    // Node calls pending write callbacks with an error on destroy; an ack never arrives silently late.
+    private void FailPendingAcks(NetError error)
+    {
+        while (_acks is { Count: > 0 })
+        {
+            var (_, _, replyTo) = _acks.Dequeue();
+            replyTo?.Tell(new SocketProtocol.ErrorOccurred(_self, error));
+        }
     }
 
     private void OnTransportFailed(SocketInput.TransportFailed failed)
@@ -538,8 +562,10 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
             return;
         }
         var error = _connection.ProbeReset();
-        if (error != SocketError.Success)
-            DestroyCore(NetError.FromSocketError(error, "read", RemoteEndPoint), abort: false, "reset while not reading");
+        if (error == SocketError.Success) return;
+        // After our FIN, the kernel reports the peer's FIN as the same closed state as a reset: not an error.
+        if (_writeEnded) DestroyCore(null, abort: false, "closed by the peer while not reading");
+        else DestroyCore(NetError.FromSocketError(error, "read", RemoteEndPoint), abort: false, "reset while not reading");
     }
 
     private sealed record ProbeReset

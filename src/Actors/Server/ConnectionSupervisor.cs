@@ -64,8 +64,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             return;
         }
         var id = SocketActor.NextConnectionId();
-        IConnectionHandler handler = _handlerFactory();
-        var props = SocketActor.Props(connection, handler, _settings, id);
+        var props = SocketActor.Props(connection, _handlerFactory, _settings, id);
         if (_socketDispatcher is not null) props = props.WithDispatcher(_socketDispatcher);
         var child = Context.ActorOf(props, "conn-" + id);
         Context.Watch(child);

@@ -27,6 +27,7 @@ public sealed class ServerActor : ReceiveActor
     private IActorRef _acceptor = ActorRefs.Nobody;
     private IActorRef _supervisor = ActorRefs.Nobody;
     private int _generation;
+    private bool _closeWhileResolving;
 
     /// <summary>Creates a server; it does nothing until it gets <see cref="ServerProtocol.Listen"/>.</summary>
     public ServerActor(ServerOptions options, Func<IConnectionHandler> handlerFactory, ITransport? transport)
@@ -65,11 +66,28 @@ public sealed class ServerActor : ReceiveActor
 
     private void Resolving()
     {
-        Receive<Resolved>(resolved => Bind(resolved.Addresses));
+        Receive<Resolved>(resolved =>
+        {
+            if (!_closeWhileResolving)
+            {
+                Bind(resolved.Addresses);
+                return;
+            }
+            // Closed before the name resolved: never listen.
+            _closeWhileResolving = false;
+            Become(Idle);
+            Publish(ServerProtocol.Closed.Instance);
+        });
+        Receive<ServerProtocol.ForceClose>(_ => _closeWhileResolving = true);
         Receive<ResolveFailed>(failed => Fail(NetError.FromSocketError(failed.Error?.SocketErrorCode ?? SocketError.HostNotFound,
             "getaddrinfo") with { Address = _options.Host }));
         Receive<ServerProtocol.Listen>(_ => Sender.Tell(new ServerProtocol.ServerError(NetError.AlreadyListening)));
-        Receive<ServerProtocol.Close>(_ => Sender.Tell(new ServerProtocol.ServerError(NetError.ServerNotRunning)));
+        Receive<ServerProtocol.Close>(_ =>
+        {
+            _closeWhileResolving = true;
+            _subscribers.Add(Sender);
+            Sender.Tell(new ServerProtocol.ServerError(NetError.ServerNotRunning));
+        });
         CommonReceives();
     }
 
@@ -182,6 +200,11 @@ public sealed class ServerActor : ReceiveActor
 
     /// <inheritdoc />
     protected override void PostStop() => _listener?.Close();
+
+    // A restart would lose the live count and drain state (supervisor) or accept on a closed socket (listener):
+    // keep them as they are and log the failure.
+    /// <inheritdoc />
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Resume);
 
     private sealed record Resolved(IReadOnlyList<IPAddress> Addresses);
 

@@ -37,6 +37,16 @@ internal sealed class SocketsConnector(ConnectOptions options) : ITransportConne
         {
             return; // destroyed while connecting: nobody waits for an answer
         }
+        catch (OperationCanceledException)
+        {
+            // The connect timeout fired while the name was still resolving.
+            result = new SocketInput.ConnectFailed(new NetError("ETIMEDOUT", "getaddrinfo", "timed out resolving the host name", options.Host, options.Port));
+        }
+        catch (ArgumentException e)
+        {
+            // A host name the resolver refuses (too long, bad characters): Node says ENOTFOUND too.
+            result = new SocketInput.ConnectFailed(new NetError("ENOTFOUND", "getaddrinfo", e.Message, options.Host, options.Port));
+        }
         if (Volatile.Read(ref _cancelled) == 1)
         {
             if (result is SocketInput.Connected connected) connected.Connection.Abort();
@@ -56,7 +66,16 @@ internal sealed class SocketsConnector(ConnectOptions options) : ITransportConne
         foreach (var address in addresses)
         {
             var remote = new IPEndPoint(address, options.Port);
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket socket;
+            try
+            {
+                socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (SocketException e)
+            {
+                last = NetError.FromSocketError(e.SocketErrorCode, "socket", remote); // e.g. EAFNOSUPPORT without IPv6
+                continue;
+            }
             try
             {
                 BindLocal(socket, address.AddressFamily);
