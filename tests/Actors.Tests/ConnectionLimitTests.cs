@@ -68,7 +68,8 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
         var made = 0;
         var (server, endPoint) = Listen(Loopback0, () => ++made == 2 ? throw new InvalidOperationException("factory bug") : new EchoHandler());
         using var first = Loopback.Connect(endPoint);
-        AwaitLiveCount(server, 1);
+        first.Send("1"u8.ToArray());
+        Loopback.ReadExactly(first, 1); // the first handler exists: the next factory call is the doomed one's
         using var doomed = Loopback.Connect(endPoint);
         try
         {
