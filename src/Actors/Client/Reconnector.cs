@@ -114,31 +114,23 @@ public sealed class Reconnector : ReceiveActor, IWithTimers
     private sealed record SocketClosed;
 
     /// <summary>Passes events to the user's handler and tells the reconnector about connect and errors.</summary>
-    private sealed class Notifier(IConnectionHandler inner, IActorRef reconnector) : IConnectionHandler
+    private sealed class Notifier(IConnectionHandler inner, IActorRef reconnector) : HandlerDecorator(inner)
     {
-        public void OnConnect(ISocket socket)
+        public override void OnConnect(ISocket socket)
         {
             reconnector.Tell(new SocketUp(), socket.Self);
-            inner.OnConnect(socket);
+            Inner.OnConnect(socket);
         }
 
-        public void OnData(ISocket socket, ReadOnlySpan<byte> data) => inner.OnData(socket, data);
-
-        public void OnEnd(ISocket socket) => inner.OnEnd(socket);
-
-        public void OnDrain(ISocket socket) => inner.OnDrain(socket);
-
-        public void OnTimeout(ISocket socket) => inner.OnTimeout(socket);
-
-        public void OnError(ISocket socket, NetError error)
+        public override void OnError(ISocket socket, NetError error)
         {
             reconnector.Tell(new SocketFailed(error), socket.Self);
-            inner.OnError(socket, error);
+            Inner.OnError(socket, error);
         }
 
-        public void OnClose(ISocket socket, bool hadError)
+        public override void OnClose(ISocket socket, bool hadError)
         {
-            inner.OnClose(socket, hadError);
+            Inner.OnClose(socket, hadError);
             reconnector.Tell(new SocketClosed(), socket.Self);
         }
     }
