@@ -27,14 +27,62 @@ public sealed class AkkaIoTransportTests(ITestOutputHelper output) : ServerTestK
     }
 
     [Fact]
-    public void Changing_socket_options_on_a_live_connection_is_an_error_naming_the_transport()
+    public void Without_a_socket_handle_changing_options_on_a_live_connection_is_an_error_naming_the_transport()
     {
-        var connection = new AkkaIoConnection(ActorRefs.Nobody, ActorRefs.Nobody, null, null, KeepAliveOptions.Disabled, noDelay: false);
+        var connection = new AkkaIoConnection(ActorRefs.Nobody, ActorRefs.Nobody, null, null, null, KeepAliveOptions.Disabled, noDelay: false);
         Assert.Null(connection.SetKeepAlive(KeepAliveOptions.Disabled)); // what was applied at accept is fine
         var error = connection.SetKeepAlive(KeepAliveOptions.Disabled with { Enabled = true });
         Assert.Equal("ERR_TRANSPORT_UNSUPPORTED", error?.Code);
         Assert.Contains("akka-io", error!.Message);
         Assert.Equal("ERR_TRANSPORT_UNSUPPORTED", connection.SetNoDelay(true)?.Code);
+    }
+
+    // Akka 1.5.74's listener accepts before it handles its own Bound and drops those early accepts as unhandled
+    // (the socket is never served). The executable's readiness probe lands in that window; so do these clients.
+    [Fact]
+    public void Connections_that_arrive_while_Akka_binds_are_served()
+    {
+        const int Clients = 4;
+        for (var round = 0; round < 5; round++)
+        {
+            var port = FreePort();
+            using var stop = new CancellationTokenSource();
+            var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(() => ConnectAsSoonAsListening(port, stop.Token))).ToArray();
+            var events = CreateTestProbe();
+            var (server, _) = Listen(On("akka-io") with { Port = port }, events: events);
+            Assert.True(Task.WaitAll(clients, Loopback.Wait), "the clients did not connect");
+            foreach (var client in clients)
+            {
+                using var socket = client.Result;
+                socket.Send("early"u8.ToArray());
+                Assert.Equal("early", Encoding.ASCII.GetString(Loopback.ReadExactly(socket, 5)));
+            }
+            server.Tell(ServerProtocol.ForceClose.Instance, events.Ref);
+            events.FishForMessage(m => m is ServerProtocol.Closed, TimeSpan.FromSeconds(10));
+            stop.Cancel();
+        }
+    }
+
+    private static Socket ConnectAsSoonAsListening(int port, CancellationToken stop)
+    {
+        var deadline = DateTime.UtcNow + Loopback.Wait;
+        while (true)
+        {
+            try
+            {
+                return Loopback.Connect(port);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused && DateTime.UtcNow < deadline && !stop.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     [Fact]

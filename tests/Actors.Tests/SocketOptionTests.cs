@@ -5,6 +5,7 @@ using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Protocol;
 using ActorNet.Tests.Support;
+using ActorNet.Transport.AkkaIo;
 using ActorNet.Transport.Sockets;
 using Xunit;
 using Xunit.Abstractions;
@@ -13,11 +14,12 @@ namespace ActorNet.Tests;
 
 public sealed class SocketOptionTests(ITestOutputHelper output) : ServerTestKit(output)
 {
-    [Fact]
-    public void Keep_alive_and_no_delay_from_the_options_are_set_on_the_accepted_socket()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Keep_alive_and_no_delay_from_the_options_are_set_on_the_accepted_socket(string transport)
     {
         var keepAlive = new KeepAliveOptions(true, TimeSpan.FromSeconds(7.9), TimeSpan.FromSeconds(3), 4, TimeSpan.FromSeconds(20));
-        var (_, endPoint) = Listen(Loopback0 with { KeepAlive = keepAlive, NoDelay = true }, () => new OptionReporter(TestActor));
+        var (_, endPoint) = Listen(On(transport) with { KeepAlive = keepAlive, NoDelay = true }, () => new OptionReporter(TestActor));
         using var client = Loopback.Connect(endPoint);
         var seen = ExpectMsg<SeenOptions>();
         Assert.True(seen.KeepAlive);
@@ -28,10 +30,11 @@ public sealed class SocketOptionTests(ITestOutputHelper output) : ServerTestKit(
         Assert.True(seen.NoDelay);
     }
 
-    [Fact]
-    public void Keep_alive_and_no_delay_can_change_on_a_live_socket()
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public void Keep_alive_and_no_delay_can_change_on_a_live_socket(string transport)
     {
-        var (_, endPoint) = Listen(Loopback0, () => new OptionReporter(TestActor));
+        var (_, endPoint) = Listen(On(transport), () => new OptionReporter(TestActor));
         using var client = Loopback.Connect(endPoint);
         var before = ExpectMsg<SeenOptions>();
         Assert.False(before.KeepAlive);
@@ -58,7 +61,12 @@ public sealed class SocketOptionTests(ITestOutputHelper output) : ServerTestKit(
 
         private void Report(ISocket socket)
         {
-            var raw = ((SocketsConnection)((SocketActor)socket).Transport).Socket;
+            var raw = ((SocketActor)socket).Transport switch
+            {
+                SocketsConnection sockets => sockets.Socket,
+                AkkaIoConnection akkaIo => akkaIo.Socket!,
+                var other => throw new InvalidOperationException($"no socket behind {other.GetType().Name}"),
+            };
             probe.Tell(new SeenOptions(socket.Self,
                 (int)raw.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)! != 0,
                 (int)raw.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!,

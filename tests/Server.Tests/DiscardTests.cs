@@ -6,14 +6,17 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, handler <c>discard</c> (RFC 863): reads and drops everything, never writes.</summary>
-public sealed class DiscardTests(ITestOutputHelper output)
+public class DiscardTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
 
     [Fact]
     public void Discard_with_allow_half_open_off_never_writes_and_answers_the_clients_fin_with_fin_at_once()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("discard").AllowHalfOpen(false), output);
+        using var server = ServerProcess.StartReady(Base.Handler("discard").AllowHalfOpen(false), output);
         using var client = Client.Connect(server.Port);
 
         client.Send(new Pattern(1).Bytes(0, 256 * 1024));
@@ -27,7 +30,7 @@ public sealed class DiscardTests(ITestOutputHelper output)
     [Fact]
     public void Discard_with_allow_half_open_on_stays_half_open_after_the_clients_fin_until_the_idle_timeout_ends_it()
     {
-        var config = ServerConfig.Default.Handler("discard").AllowHalfOpen(true).IdleTimeout("2s");
+        var config = Base.Handler("discard").AllowHalfOpen(true).IdleTimeout("2s");
         using var server = ServerProcess.StartReady(config, output);
         using var client = Client.Connect(server.Port);
 
@@ -56,7 +59,7 @@ public sealed class DiscardTests(ITestOutputHelper output)
     [Fact]
     public void Discard_with_allow_half_open_on_keeps_the_connection_half_open_while_nothing_else_ends_it()
     {
-        var config = ServerConfig.Default.Handler("discard").AllowHalfOpen(true);
+        var config = Base.Handler("discard").AllowHalfOpen(true);
         using var server = ServerProcess.StartReady(config, output);
         using var client = Client.Connect(server.Port);
 
@@ -82,7 +85,7 @@ public sealed class DiscardTests(ITestOutputHelper output)
     {
         // The readiness probe's FIN leaves it half-open too (discard with allow-half-open on never ends it), so it
         // may keep its slot: with max-connections = 2, connections are taken until one is turned away.
-        var config = ServerConfig.Default.Handler("discard").AllowHalfOpen(true).MaxConnections(2);
+        var config = Base.Handler("discard").AllowHalfOpen(true).MaxConnections(2);
         using var server = ServerProcess.StartReady(config, output);
 
         var held = new List<Client>();

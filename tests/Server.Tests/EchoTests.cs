@@ -6,8 +6,11 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, handler <c>echo</c> (= socket.pipe(socket)), with allow-half-open off and on.</summary>
-public sealed class EchoTests(ITestOutputHelper output)
+public class EchoTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
 
     [Theory]
@@ -15,7 +18,7 @@ public sealed class EchoTests(ITestOutputHelper output)
     [InlineData(true)]
     public void Echo_writes_back_a_short_message_byte_exact_and_sends_its_fin_only_after_the_clients_fin(bool allowHalfOpen)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").AllowHalfOpen(allowHalfOpen), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").AllowHalfOpen(allowHalfOpen), output);
         using var client = Client.Connect(server.Port);
         var message = Enumerable.Range(0, 256).Select(i => (byte)i).Concat("hello\r\n"u8.ToArray()).ToArray();
 
@@ -36,7 +39,7 @@ public sealed class EchoTests(ITestOutputHelper output)
     {
         const int size = 1 << 20;
         var pattern = new Pattern(0x1_0000 + (ulong)(allowHalfOpen ? 1 : 0));
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").AllowHalfOpen(allowHalfOpen), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").AllowHalfOpen(allowHalfOpen), output);
         using var client = Client.Connect(server.Port);
 
         var writer = Background.Run(() =>
@@ -62,7 +65,7 @@ public sealed class EchoTests(ITestOutputHelper output)
         // still queued when it reads the FIN, and must not drop it.
         const int size = 1 << 20;
         var pattern = new Pattern(0x2_0000 + (ulong)(allowHalfOpen ? 1 : 0));
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").AllowHalfOpen(allowHalfOpen), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").AllowHalfOpen(allowHalfOpen), output);
         using var client = Client.Connect(server.Port);
 
         var writer = Background.Run(() =>
@@ -88,7 +91,7 @@ public sealed class EchoTests(ITestOutputHelper output)
         const long total = 64L << 20;
         const int chunk = 64 * 1024;
         var pattern = new Pattern(0x3_0000);
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo"), output);
         using var client = Client.Connect(server.Port);
 
         long written = 0;

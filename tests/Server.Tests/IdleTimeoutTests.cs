@@ -6,12 +6,15 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, "Each accepted connection" 3: idle-timeout ends the server's side gracefully, once; every read and write restarts it.</summary>
-public sealed class IdleTimeoutTests(ITestOutputHelper output)
+public class IdleTimeoutTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     [Fact]
     public void An_idle_connection_gets_fin_without_data_after_the_idle_timeout()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").IdleTimeout("1s"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").IdleTimeout("1s"), output);
         using var client = Client.Connect(server.Port);
 
         var outcome = client.ReadToEnd(TimeSpan.FromSeconds(6));
@@ -24,7 +27,7 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output)
     [Fact]
     public void An_idle_timeout_of_zero_never_ends_a_connection()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").IdleTimeout("0s"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").IdleTimeout("0s"), output);
         using var client = Client.Connect(server.Port);
         client.AssertNothingArrivesWithin(TimeSpan.FromSeconds(1.5), "idle-timeout = 0s is off");
         client.AssertEchoes("alive\n", TimeSpan.FromSeconds(5));
@@ -36,7 +39,7 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output)
     public void Every_read_and_write_restarts_the_idle_timer(string handler)
     {
         // echo: each byte is read and written back; discard: reads alone must restart it.
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler(handler).IdleTimeout("1500ms"), output);
+        using var server = ServerProcess.StartReady(Base.Handler(handler).IdleTimeout("1500ms"), output);
         using var client = Client.Connect(server.Port);
         var opened = Stopwatch.GetTimestamp();
 
@@ -62,7 +65,7 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output)
     {
         // Not destroyed: data sent after the server's FIN is read (a closed socket would answer it with RST),
         // and the client's FIN completes an orderly close (the server side then sits in TIME-WAIT).
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("discard").IdleTimeout("1s"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("discard").IdleTimeout("1s"), output);
         using var client = Client.Connect(server.Port);
         var fin = client.ReadToEnd(TimeSpan.FromSeconds(6));
         Assert.Equal(End.Fin, fin.End);

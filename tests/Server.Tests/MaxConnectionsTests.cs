@@ -6,15 +6,18 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, "Each accepted connection" 1: max-connections.</summary>
-public sealed class MaxConnectionsTests(ITestOutputHelper output)
+public class MaxConnectionsTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SlotWindow = TimeSpan.FromSeconds(2);
 
     [Fact]
     public void With_max_connections_two_the_third_connection_is_closed_at_once_and_nothing_is_echoed()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").MaxConnections(2), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").MaxConnections(2), output);
         using var a = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, SlotWindow, "first connection");
         using var b = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, SlotWindow, "second connection");
 
@@ -42,7 +45,7 @@ public sealed class MaxConnectionsTests(ITestOutputHelper output)
     [Fact]
     public void A_slot_freed_by_a_graceful_close_is_usable_again_within_two_seconds()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").MaxConnections(1), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").MaxConnections(1), output);
         var a = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, SlotWindow, "first connection");
         AssertTurnedAway(server.Port);
 
@@ -59,7 +62,7 @@ public sealed class MaxConnectionsTests(ITestOutputHelper output)
     [Fact]
     public void A_slot_freed_by_a_client_reset_is_usable_again_within_two_seconds()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").MaxConnections(1), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").MaxConnections(1), output);
         var a = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, SlotWindow, "first connection");
         AssertTurnedAway(server.Port);
 
@@ -73,7 +76,7 @@ public sealed class MaxConnectionsTests(ITestOutputHelper output)
     [Fact]
     public void A_reset_in_the_middle_of_a_large_echo_only_ends_that_connection_and_frees_its_slot_within_two_seconds()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").MaxConnections(1), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").MaxConnections(1), output);
         var a = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, SlotWindow, "first connection");
 
         // Echo is still being written back (the client reads none of it) when the client resets: EPIPE/ECONNRESET on the server.

@@ -5,12 +5,15 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, "Each accepted connection" 4: pause-on-connect: never read, nothing echoed, stays open; the rest still applies.</summary>
-public sealed class PauseOnConnectTests(ITestOutputHelper output)
+public class PauseOnConnectTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     [Fact]
     public void A_paused_connection_echoes_nothing_leaves_the_bytes_in_the_kernel_and_stays_open()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").PauseOnConnect(true), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true), output);
         using var client = Client.Connect(server.Port);
 
         client.Send("hello");
@@ -35,7 +38,7 @@ public sealed class PauseOnConnectTests(ITestOutputHelper output)
     [Fact]
     public void A_paused_connection_is_still_ended_with_fin_by_the_idle_timeout()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").PauseOnConnect(true).IdleTimeout("1s"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true).IdleTimeout("1s"), output);
         using var client = Client.Connect(server.Port);
         client.Send("unread");
 
@@ -52,7 +55,7 @@ public sealed class PauseOnConnectTests(ITestOutputHelper output)
         // A paused socket is never read, so the server cannot see the readiness probe's FIN: the probe may keep
         // its slot (as in Node). With max-connections = 2 the first client therefore gets a slot, and at the
         // latest the third is turned away. Accepted paused connections stay quiet; turned-away ones get FIN/RST at once.
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").PauseOnConnect(true).MaxConnections(2), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true).MaxConnections(2), output);
 
         var held = new List<Client>();
         Outcome? rejected = null;
@@ -86,14 +89,14 @@ public sealed class PauseOnConnectTests(ITestOutputHelper output)
     public void A_paused_connection_is_still_closed_by_the_shutdown_at_the_drain_deadline()
     {
         // A paused socket never reads the client's FIN, so only the drain deadline ends it.
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").PauseOnConnect(true).DrainTimeout("1s"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true).DrainTimeout("1s"), output);
         using var client = Client.Connect(server.Port);
         client.Send("unread");
         client.AssertNothingArrivesWithin(TimeSpan.FromMilliseconds(200), "a paused connection stays open");
 
         var signalled = System.Diagnostics.Stopwatch.GetTimestamp();
         server.Signal(ServerProcess.SIGTERM);
-        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
+        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
         var outcome = client.ReadToEnd(TimeSpan.FromSeconds(8));
         var after = Wait.Since(signalled);
         output.WriteLine($"paused connection ended {after.TotalMilliseconds:F0} ms after the signal: {outcome}");

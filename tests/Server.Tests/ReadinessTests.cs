@@ -5,12 +5,15 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, "Process": readiness is a connect that is closed at once; the server treats it as an ordinary connection.</summary>
-public sealed class ReadinessTests(ITestOutputHelper output)
+public class ReadinessTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     [Fact]
     public void The_readiness_probe_is_an_ordinary_connection_whose_slot_is_released_within_two_seconds_of_its_fin()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("echo").MaxConnections(1), output);
+        using var server = ServerProcess.StartReady(Base.Handler("echo").MaxConnections(1), output);
 
         // With max-connections = 1 the probe held the only slot; a connection started within 2 s of the
         // probe's FIN must be served.
@@ -27,7 +30,7 @@ public sealed class ReadinessTests(ITestOutputHelper output)
     [Fact]
     public void The_server_is_ready_when_its_port_accepts_a_connection_on_the_loopback_address()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default, output);
+        using var server = ServerProcess.StartReady(Base, output);
         Assert.False(server.HasExited);
         using var client = Client.Connect(server.Port);
         client.AssertEchoes("ready\n", TimeSpan.FromSeconds(5));
@@ -36,7 +39,7 @@ public sealed class ReadinessTests(ITestOutputHelper output)
     [Fact]
     public void Port_zero_listens_on_an_ephemeral_port()
     {
-        using var server = ServerProcess.StartWithConfig(ServerConfig.Default, 0, output);
+        using var server = ServerProcess.StartWithConfig(Base, 0, output);
         if (!SocketStats.Available)
         {
             // Without ss the chosen port cannot be found from outside; check that port 0 is accepted and the server runs.

@@ -47,8 +47,11 @@ internal static class Draining
 }
 
 /// <summary>CONTRACT.md, "Shutdown": SIGTERM or SIGINT close the listener and drain.</summary>
-public sealed class ShutdownTests(ITestOutputHelper output)
+public class ShutdownTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
 
     [Theory]
@@ -59,7 +62,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         // Ready = the port accepts a connection; from then on a signal must mean "drain", never the default
         // action (exit code 128 + signal, e.g. 143 for SIGTERM, 130 for SIGINT). Readiness is polled every
         // millisecond so that the signal follows the first accepted connection closely.
-        using var server = ServerProcess.StartReady(ServerConfig.Default, output, TimeSpan.FromMilliseconds(1));
+        using var server = ServerProcess.StartReady(Base, output, TimeSpan.FromMilliseconds(1));
         server.Signal(signal);
         Draining.AssertExitsZero(server, TimeSpan.FromSeconds(3));
     }
@@ -69,7 +72,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     [InlineData(ServerProcess.SIGINT)]
     public void With_no_connection_open_a_signal_makes_the_server_exit_zero_at_once(int signal)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default, output);
+        using var server = ServerProcess.StartReady(Base, output);
         // One ordinary connection, served and closed on both sides before the signal.
         using (var client = Client.Connect(server.Port))
         {
@@ -87,14 +90,14 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     [InlineData(ServerProcess.SIGINT)]
     public void A_signal_closes_the_listener_while_an_existing_connection_keeps_echoing_and_the_exit_follows_its_close(int signal)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.DrainTimeout("30s"), output);
+        using var server = ServerProcess.StartReady(Base.DrainTimeout("30s"), output);
         using var client = Client.Connect(server.Port);
         client.AssertEchoes("before\n", Short);
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(signal);
-        var refusedAfter = Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
-        output.WriteLine($"new connects refused {refusedAfter.TotalMilliseconds:F0} ms after the signal");
+        var refusedAfter = Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
+        output.WriteLine($"new connects turned away {refusedAfter.TotalMilliseconds:F0} ms after the signal");
 
         // The existing connection works normally, large or small.
         Draining.AssertStillEchoes(server, client, "during the drain\n");
@@ -117,8 +120,11 @@ public sealed class ShutdownTests(ITestOutputHelper output)
 }
 
 /// <summary>CONTRACT.md, "Shutdown": the drain deadline, a second signal, and drain-timeout = 0s.</summary>
-public sealed class ShutdownDeadlineTests(ITestOutputHelper output)
+public class ShutdownDeadlineTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
 
     [Theory]
@@ -126,13 +132,13 @@ public sealed class ShutdownDeadlineTests(ITestOutputHelper output)
     [InlineData(ServerProcess.SIGINT)]
     public void When_the_drain_timeout_passes_first_the_remaining_connection_sees_fin_or_reset_and_the_server_exits_zero(int signal)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.DrainTimeout("2s"), output);
+        using var server = ServerProcess.StartReady(Base.DrainTimeout("2s"), output);
         using var client = Client.Connect(server.Port);
         client.AssertEchoes("before\n", Short);
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(signal);
-        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
+        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
         Draining.AssertStillEchoes(server, client, "inside the deadline\n");
 
         var outcome = client.ReadToEnd(TimeSpan.FromSeconds(10));
@@ -153,13 +159,13 @@ public sealed class ShutdownDeadlineTests(ITestOutputHelper output)
     [InlineData(ServerProcess.SIGTERM, ServerProcess.SIGINT)]
     public void A_second_signal_during_the_drain_force_closes_what_is_left_and_exits_zero(int first, int second)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.DrainTimeout("30s"), output);
+        using var server = ServerProcess.StartReady(Base.DrainTimeout("30s"), output);
         using var client = Client.Connect(server.Port);
         client.AssertEchoes("before\n", Short);
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(first);
-        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
+        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
         Draining.AssertStillEchoes(server, client, "draining\n");
         Assert.False(server.HasExited);
 
@@ -177,7 +183,7 @@ public sealed class ShutdownDeadlineTests(ITestOutputHelper output)
     [Fact]
     public void A_drain_timeout_of_zero_force_closes_the_remaining_connection_at_once_and_exits_zero()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.DrainTimeout("0s"), output);
+        using var server = ServerProcess.StartReady(Base.DrainTimeout("0s"), output);
         using var client = Client.Connect(server.Port);
         client.AssertEchoes("before\n", Short);
 

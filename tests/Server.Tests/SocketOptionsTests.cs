@@ -8,14 +8,17 @@ namespace ActorNet.Tests;
 /// CONTRACT.md keep-alive and backlog, checked on the server's own sockets with <c>ss</c> (a client cannot see
 /// the peer's SO_KEEPALIVE or TCP_KEEPIDLE). Without ss the client-side checks still run.
 /// </summary>
-public sealed class SocketOptionsTests(ITestOutputHelper output)
+public class SocketOptionsTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
 
     [Fact]
     public void Keep_alive_enabled_with_idle_seven_seconds_arms_a_keepalive_timer_of_at_most_seven_seconds_on_the_accepted_socket()
     {
-        var timer = KeepAliveTimerOfAnEchoConnection(ServerConfig.Default.KeepAlive(true, "7s"));
+        var timer = KeepAliveTimerOfAnEchoConnection(Base.KeepAlive(true, "7s"));
         if (timer is null) return;
         Assert.True(timer.Value.HasValue, "SO_KEEPALIVE is not set on the accepted socket (no keepalive timer)");
         Assert.InRange(timer.Value!.Value, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7));
@@ -25,7 +28,7 @@ public sealed class SocketOptionsTests(ITestOutputHelper output)
     public void Keep_alive_idle_is_truncated_to_whole_seconds()
     {
         // 1900ms -> TCP_KEEPIDLE = 1 (Node's ~~(ms/1000)); rounding up would show up to 2 s.
-        var timer = KeepAliveTimerOfAnEchoConnection(ServerConfig.Default.KeepAlive(true, "1900ms"));
+        var timer = KeepAliveTimerOfAnEchoConnection(Base.KeepAlive(true, "1900ms"));
         if (timer is null) return;
         Assert.True(timer.Value.HasValue, "SO_KEEPALIVE is not set on the accepted socket (no keepalive timer)");
         Assert.InRange(timer.Value!.Value, TimeSpan.Zero, TimeSpan.FromSeconds(1));
@@ -34,7 +37,7 @@ public sealed class SocketOptionsTests(ITestOutputHelper output)
     [Fact]
     public void Keep_alive_idle_below_one_second_leaves_the_os_default()
     {
-        var timer = KeepAliveTimerOfAnEchoConnection(ServerConfig.Default.KeepAlive(true, "500ms"));
+        var timer = KeepAliveTimerOfAnEchoConnection(Base.KeepAlive(true, "500ms"));
         if (timer is null) return;
         Assert.True(timer.Value.HasValue, "SO_KEEPALIVE is not set on the accepted socket (no keepalive timer)");
         var osDefault = TimeSpan.FromSeconds(int.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_keepalive_time").Trim()));
@@ -45,7 +48,7 @@ public sealed class SocketOptionsTests(ITestOutputHelper output)
     [Fact]
     public void Keep_alive_disabled_arms_no_keepalive_timer()
     {
-        var timer = KeepAliveTimerOfAnEchoConnection(ServerConfig.Default.KeepAlive(false, "7s"));
+        var timer = KeepAliveTimerOfAnEchoConnection(Base.KeepAlive(false, "7s"));
         if (timer is null) return;
         Assert.Null(timer.Value);
     }
@@ -53,7 +56,7 @@ public sealed class SocketOptionsTests(ITestOutputHelper output)
     [Fact]
     public void Keep_alive_still_applies_to_paused_connections()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.PauseOnConnect(true).KeepAlive(true, "7s"), output);
+        using var server = ServerProcess.StartReady(Base.PauseOnConnect(true).KeepAlive(true, "7s"), output);
         using var client = Client.Connect(server.Port);
         client.AssertNothingArrivesWithin(TimeSpan.FromMilliseconds(200), "a paused connection stays open");
         if (!SocketStats.Available)
@@ -71,7 +74,7 @@ public sealed class SocketOptionsTests(ITestOutputHelper output)
     [InlineData(7)]
     public void The_listening_socket_uses_the_configured_backlog(int backlog)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.With("backlog", backlog.ToString()), output);
+        using var server = ServerProcess.StartReady(Base.With("backlog", backlog.ToString()), output);
         using (var client = Client.Connect(server.Port)) client.AssertEchoes("listening\n", Short);
         if (!SocketStats.Available)
         {

@@ -5,15 +5,18 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>CONTRACT.md, handler <c>tally</c>: counts the bytes received, writes the count and "\n" in its end callback, then ends.</summary>
-public sealed class TallyTests(ITestOutputHelper output)
+public class TallyTests(ITestOutputHelper output)
 {
+    /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
+    private protected virtual ServerConfig Base => ServerConfig.Default;
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Tally_answers_three_mebibytes_with_the_count_and_a_newline_then_fin(bool allowHalfOpen)
     {
         const int size = 3 * 1024 * 1024;
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("tally").AllowHalfOpen(allowHalfOpen), output);
+        using var server = ServerProcess.StartReady(Base.Handler("tally").AllowHalfOpen(allowHalfOpen), output);
         using var client = Client.Connect(server.Port);
 
         var writer = Background.Run(() =>
@@ -34,7 +37,7 @@ public sealed class TallyTests(ITestOutputHelper output)
     [InlineData(true)]
     public void Tally_of_a_connection_that_sent_nothing_answers_zero_then_fin(bool allowHalfOpen)
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("tally").AllowHalfOpen(allowHalfOpen), output);
+        using var server = ServerProcess.StartReady(Base.Handler("tally").AllowHalfOpen(allowHalfOpen), output);
         using var client = Client.Connect(server.Port);
         client.ShutdownSend();
         var outcome = client.ReadToEnd(TimeSpan.FromSeconds(5));
@@ -45,7 +48,7 @@ public sealed class TallyTests(ITestOutputHelper output)
     [Fact]
     public void Tally_writes_nothing_before_the_clients_fin()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("tally"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("tally"), output);
         using var client = Client.Connect(server.Port);
         client.Send("12345");
         client.AssertNothingArrivesWithin(TimeSpan.FromMilliseconds(500), "tally writes its count only in its end callback");
@@ -59,7 +62,7 @@ public sealed class TallyTests(ITestOutputHelper output)
     [Fact]
     public void Tally_ended_by_the_idle_timeout_sends_fin_without_a_count()
     {
-        using var server = ServerProcess.StartReady(ServerConfig.Default.Handler("tally").IdleTimeout("1s"), output);
+        using var server = ServerProcess.StartReady(Base.Handler("tally").IdleTimeout("1s"), output);
         using var client = Client.Connect(server.Port);
         client.Send("some bytes");
 

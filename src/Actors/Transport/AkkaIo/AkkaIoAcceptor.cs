@@ -23,6 +23,14 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
     private bool _gated;
     private int _bridges;
     private readonly List<(Tcp.Connected Connected, IActorRef Tcp)> _early = [];
+    private readonly List<UnhandledMessage> _lostAccepts = [];
+    private AcceptedSocketOptions? _options;
+
+    // Akka 1.5.74's TcpListener starts accepting before it handles its own Bound, and drops an accept that
+    // completes in between as unhandled: that socket is never served (the executable's readiness probe and a
+    // client right behind it hit this). Unhandled messages go to the event stream, so they are caught there and
+    // given back to the listener once it is bound.
+    private const string ListenerAcceptCompleted = "Akka.IO.TcpListener+AcceptCompleted";
 
     public AkkaIoAcceptor(KeepAliveOptions keepAlive, bool noDelay)
     {
@@ -31,14 +39,27 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         Receive<StartBind>(start =>
         {
             _bindRequester = Sender;
-            var options = new[] { new AcceptedSocketOptions(start.ReusePort, _keepAlive, _noDelay) };
-            // Push mode with Suspend/ResumeReading: Akka 1.5.74's pull mode was seen to lose a ResumeReading
-            // now and then (a connection that never reads); see the bridge.
-            Context.System.Tcp().Tell(new Tcp.Bind(Self, start.EndPoint, start.Backlog, options, pullMode: false));
+            _options = new AcceptedSocketOptions(start.ReusePort, _keepAlive, _noDelay);
+            var options = new Inet.SocketOption[] { _options };
+            // Pull mode: a connection reads nothing until its socket actor asks (one ResumeReading per chunk), so a
+            // paused socket leaves the bytes in the kernel.
+            Context.System.Tcp().Tell(new Tcp.Bind(Self, start.EndPoint, start.Backlog, options, pullMode: true));
+        });
+        Receive<UnhandledMessage>(unhandled =>
+        {
+            if (unhandled.Message.GetType().FullName == ListenerAcceptCompleted) _lostAccepts.Add(unhandled);
         });
         Receive<Tcp.Bound>(bound =>
         {
             _listener = Sender;
+            // Everything the listener dropped before this Bound is already in this mailbox, ahead of it.
+            Context.System.EventStream.Unsubscribe(Self, typeof(UnhandledMessage));
+            foreach (var lost in _lostAccepts.Where(lost => lost.Recipient.Equals(_listener)))
+            {
+                _log.Debug("akka-io transport: handing an accept the listener dropped while binding back to {Listener}", _listener.Path);
+                _listener.Tell(lost.Message, _listener);
+            }
+            _lostAccepts.Clear();
             _bindRequester.Tell(bound);
         });
         Receive<Tcp.CommandFailed>(failed =>
@@ -52,7 +73,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
             // Akka 1.5.74 may accept before ResumeAccepting: those waited here, in order.
             foreach (var (early, tcp) in _early) Accept(early, tcp);
             _early.Clear();
-            _listener.Tell(new Tcp.ResumeAccepting(1));
+            // Akka 1.5.74's listener accepts on its own from the bind on (ResumeAccepting is a no-op there).
         });
         Receive<Tcp.Connected>(connected => Accept(connected, Sender));
         Receive<Gate>(_ =>
@@ -70,6 +91,10 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
             else Become(Releasing);
         });
     }
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(UnhandledMessage));
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     public static Props Props(KeepAliveOptions keepAlive, bool noDelay) =>
         Akka.Actor.Props.Create(() => new AkkaIoAcceptor(keepAlive, noDelay));
@@ -104,7 +129,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
             _early.Add((connected, tcp));
             return;
         }
-        // Akka's listener re-arms its accept after each connection by itself; no ResumeAccepting per connection.
+        var socket = _options?.Take(connected.RemoteAddress, connected.LocalAddress);
         if (_gated)
         {
             tcp.Tell(Tcp.Close.Instance);
@@ -115,7 +140,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         var bridge = Context.ActorOf(AkkaIoConnectionBridge.Props(tcp));
         Context.Watch(bridge);
         _bridges++;
-        var connection = new AkkaIoConnection(tcp, bridge, connected.LocalAddress, connected.RemoteAddress, _keepAlive, _noDelay);
+        var connection = new AkkaIoConnection(tcp, bridge, socket, connected.LocalAddress, connected.RemoteAddress, _keepAlive, _noDelay);
         bridge.Tell(new AkkaIoConnectionBridge.Bind(connection));
         _connections.Tell(new TransportAccepted(connection));
     }

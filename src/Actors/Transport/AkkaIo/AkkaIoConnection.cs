@@ -5,19 +5,21 @@ using Akka.Actor;
 using Akka.IO;
 using ActorNet.Options;
 using ActorNet.Protocol;
+using ActorNet.Transport.Sockets;
 
 namespace ActorNet.Transport.AkkaIo;
 
 /// <summary>
 /// One Akka.IO <c>Tcp</c> connection behind the seam. Akka's connection actor talks to an
-/// <see cref="AkkaIoConnectionBridge"/>, which buffers what it reads here; reading is suspended after each
-/// chunk and resumed per wait (a paused socket reads nothing more), and writes are acknowledged one at a time.
+/// <see cref="AkkaIoConnectionBridge"/>, which buffers what it reads here; Akka reads in pull mode, one chunk
+/// per wait (a paused socket reads nothing), and writes are acknowledged one at a time.
 /// </summary>
 internal sealed class AkkaIoConnection : ITransportConnection
 {
     private readonly object _gate = new();
     private readonly Queue<byte[]> _incoming = new();
     private readonly IActorRef _tcp;
+    private readonly Socket? _socket;
     private readonly KeepAliveOptions _appliedKeepAlive;
     private readonly bool _appliedNoDelay;
     private int _offset;
@@ -27,9 +29,11 @@ internal sealed class AkkaIoConnection : ITransportConnection
     private bool _closeRequested;
     private IActorRef _owner = ActorRefs.Nobody;
 
-    public AkkaIoConnection(IActorRef tcp, IActorRef bridge, EndPoint? local, EndPoint? remote, KeepAliveOptions keepAlive, bool noDelay)
+    public AkkaIoConnection(IActorRef tcp, IActorRef bridge, Socket? socket, EndPoint? local, EndPoint? remote, KeepAliveOptions keepAlive,
+        bool noDelay)
     {
         _tcp = tcp;
+        _socket = socket;
         Bridge = bridge;
         LocalEndPoint = local;
         RemoteEndPoint = remote;
@@ -38,6 +42,9 @@ internal sealed class AkkaIoConnection : ITransportConnection
     }
 
     public IActorRef Bridge { get; }
+
+    /// <summary>The socket Akka owns (null if it could not be matched at accept); for options and reset probes only.</summary>
+    internal Socket? Socket => _socket;
 
     public EndPoint? LocalEndPoint { get; }
 
@@ -69,7 +76,7 @@ internal sealed class AkkaIoConnection : ITransportConnection
             if (_waiting) return;
             _waiting = true;
         }
-        // Through the bridge, which resumes Akka's reading if it suspended it.
+        // Through the bridge, which asks Akka for one more chunk.
         Bridge.Tell(AkkaIoConnectionBridge.ReadOnce.Instance);
     }
 
@@ -131,10 +138,40 @@ internal sealed class AkkaIoConnection : ITransportConnection
         Bridge.Tell(AkkaIoConnectionBridge.Reset.Instance);
     }
 
+    // Akka owns the socket; these only set options on it or read its state (a closed one is left alone).
     public NetError? SetKeepAlive(KeepAliveOptions keepAlive) =>
-        keepAlive == _appliedKeepAlive ? null : Unsupported("keep-alive");
+        keepAlive == _appliedKeepAlive ? null : OnSocket(s => SocketTuning.ApplyKeepAlive(s, keepAlive), "keep-alive");
 
-    public NetError? SetNoDelay(bool noDelay) => noDelay == _appliedNoDelay ? null : Unsupported("no-delay");
+    public NetError? SetNoDelay(bool noDelay) =>
+        noDelay == _appliedNoDelay ? null : OnSocket(s => SocketTuning.ApplyNoDelay(s, noDelay), "no-delay");
+
+    public SocketError ProbeReset()
+    {
+        if (_socket is null || CloseRequested) return SocketError.Success;
+        try
+        {
+            return SocketTuning.ProbeReset(_socket);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Akka closed it: its close event is on the way.
+            return SocketError.Success;
+        }
+    }
+
+    private NetError? OnSocket(Func<Socket, NetError?> apply, string option)
+    {
+        if (_socket is null) return Unsupported(option);
+        if (CloseRequested) return NetError.SocketClosed;
+        try
+        {
+            return apply(_socket);
+        }
+        catch (ObjectDisposedException)
+        {
+            return NetError.SocketClosed;
+        }
+    }
 
     // Called by the bridge ------------------------------------------------------------------------
 
@@ -192,5 +229,5 @@ internal sealed class AkkaIoConnection : ITransportConnection
     }
 
     private static NetError Unsupported(string option) => new("ERR_TRANSPORT_UNSUPPORTED", "setsockopt",
-        $"the akka-io transport cannot change {option} on a live connection (Akka.IO exposes no socket handle); set it in the server options");
+        $"the akka-io transport has no handle for this connection's socket, so it cannot change {option}; set it in the server options");
 }

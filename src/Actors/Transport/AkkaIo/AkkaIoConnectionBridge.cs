@@ -18,7 +18,7 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
     private readonly IActorRef _tcp;
     private AkkaIoConnection? _connection;
     private IActorRef _owner = ActorRefs.Nobody;
-    private bool _suspended;
+    private bool _reading;
 
     public AkkaIoConnectionBridge(IActorRef tcp)
     {
@@ -43,21 +43,17 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                 Context.Watch(_owner);
                 return true;
             case ReadOnce:
-                if (_suspended)
+                // Pull mode: one ResumeReading per chunk. Sent only after Register (this bridge sent it), because
+                // Register resets Akka's reading to suspended.
+                if (!_reading)
                 {
-                    _suspended = false;
+                    _reading = true;
                     _tcp.Tell(Tcp.ResumeReading.Instance);
                 }
                 return true;
             case Tcp.Received received:
+                _reading = false;
                 _connection?.Deliver(received.Data.ToArray());
-                // Reading stops until the socket actor asks again, so a paused socket reads nothing more
-                // (at most one more chunk arrives after SuspendReading, and it is kept in order).
-                if (!_suspended)
-                {
-                    _suspended = true;
-                    _tcp.Tell(Tcp.SuspendReading.Instance);
-                }
                 return true;
             case Tcp.PeerClosed:
                 _connection?.DeliverEof();
@@ -108,7 +104,7 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
         public static Reset Instance { get; } = new();
     }
 
-    /// <summary>The socket actor waits for data: resume reading if it was suspended.</summary>
+    /// <summary>The socket actor waits for data: read one more chunk unless a read is under way.</summary>
     public sealed record ReadOnce
     {
         public static ReadOnce Instance { get; } = new();

@@ -12,6 +12,8 @@ internal static class SocketTuning
     private const int SoReusePort = 15;
     private const int IpProtoTcp = 6;
     private const int TcpUserTimeout = 18;
+    private const int TcpInfo = 11;
+    private const byte TcpStateClose = 7;
 
     // .NET's SocketOptionName.ReuseAddress sets SO_REUSEPORT too on Linux, which would let a second
     // server bind the same port without EADDRINUSE; set the plain option instead.
@@ -54,6 +56,24 @@ internal static class SocketTuning
         {
             return NetError.FromSocketError(e.SocketErrorCode, "setsockopt");
         }
+    }
+
+    /// <summary>
+    /// A reset noticed without reading: TCP_INFO's first byte is the state, and a reset moves an ESTABLISHED or
+    /// CLOSE-WAIT socket to TCP_CLOSE.
+    /// </summary>
+    public static SocketError ProbeReset(Socket socket)
+    {
+        Span<byte> info = stackalloc byte[8];
+        try
+        {
+            socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info);
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode;
+        }
+        return info[0] == TcpStateClose ? SocketError.ConnectionReset : SocketError.Success;
     }
 
     public static int GetUserTimeoutMs(Socket socket)

@@ -129,25 +129,7 @@ internal sealed class SocketsConnection : ITransportConnection
     public NetError? SetNoDelay(bool noDelay) =>
         _closed ? NetError.SocketClosed : IsTcp ? SocketTuning.ApplyNoDelay(_socket, noDelay) : null;
 
-    public SocketError ProbeReset()
-    {
-        if (_closed || !IsTcp) return SocketError.Success;
-        // TCP_INFO's first byte is the state; a reset moves CLOSE-WAIT/ESTABLISHED to TCP_CLOSE.
-        Span<byte> info = stackalloc byte[8];
-        try
-        {
-            _socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info);
-        }
-        catch (SocketException e)
-        {
-            return e.SocketErrorCode;
-        }
-        return info[0] == TcpStateClose ? SocketError.ConnectionReset : SocketError.Success;
-    }
-
-    private const int IpProtoTcp = 6;
-    private const int TcpInfo = 11;
-    private const byte TcpStateClose = 7;
+    public SocketError ProbeReset() => _closed || !IsTcp ? SocketError.Success : SocketTuning.ProbeReset(_socket);
 
     private bool IsTcp => _socket.AddressFamily != AddressFamily.Unix;
 
