@@ -35,6 +35,7 @@ namespace ActorNet.Server
                 config = LoadConfig(commandLine);
                 options = ServerOptionsReader.Read(config);
                 level = ReadLogLevel(config);
+                ApplyInlineSocketCompletions(config);
             }
             catch (ConfigException e)
             {
@@ -179,6 +180,20 @@ namespace ActorNet.Server
             {
                 throw new ArgumentException($"{what} {path}: not valid HOCON: {e.Message.Split('\n')[0]}");
             }
+        }
+
+        // "Event-loop" mode (server.conf): socket completions run on the socket engine's threads, and socket actors on
+        // an EventLoopExecutor dispatcher run right there. .NET reads this variable once, before the first socket
+        // operation, so it is set before anything opens a socket; a value already in the environment wins.
+        private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+        private static void ApplyInlineSocketCompletions(Config config)
+        {
+            const string key = "actornet.host.inline-socket-completions";
+            if (!config.HasPath(key)) return;
+            var on = ServerOptionsReader.ParseFlag(key, config.GetString(key, ""));
+            if (on && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+                Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
 
         private static LogEventLevel ReadLogLevel(Config config)

@@ -47,6 +47,14 @@ public sealed class ConfigErrorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_bad_event_loop_switch_on_the_command_line_exits_2_naming_the_key()
+    {
+        using var server = ServerProcess.Start("actornet.host.inline-socket-completions=maybe");
+        Assert.Equal(2, server.WaitForExit(ExitWithin));
+        Assert.Contains("actornet.host.inline-socket-completions", server.Output);
+    }
+
+    [Fact]
     public void A_port_already_in_use_exits_non_zero_with_an_address_in_use_message()
     {
         var occupier = new TcpListener(IPAddress.Loopback, 0);

@@ -118,6 +118,17 @@ public static class ServerOptionsReader
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
+    /// <summary>
+    /// A boolean as every ActorNet key takes it: on/off, true/false or yes/no; anything else is a
+    /// <see cref="ConfigException"/> naming <paramref name="key"/> (a full HOCON path).
+    /// </summary>
+    public static bool ParseFlag(string key, string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => throw new ConfigException(key, $"\"{text.Trim()}\" is not a boolean (on/off, true/false, yes/no)"),
+    };
+
     /// <summary>Typed access to one section with error messages that name the key.</summary>
     private sealed class Reader(Config config)
     {
@@ -143,16 +154,7 @@ public static class ServerOptionsReader
             return n;
         }
 
-        public bool Flag(string key)
-        {
-            var text = Word(key);
-            return text switch
-            {
-                "on" or "true" or "yes" => true,
-                "off" or "false" or "no" => false,
-                _ => throw Error(key, $"\"{text}\" is not a boolean (on/off, true/false, yes/no)"),
-            };
-        }
+        public bool Flag(string key) => ParseFlag($"{Section}.{key}", Word(key));
 
         public TimeSpan Duration(string key, TimeSpan max)
         {
