@@ -355,6 +355,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
                 _bytesRead += n;
                 Touch();
                 _handler.OnData(this, new ReadOnlySpan<byte>(buffer, 0, n));
+                // A short read almost always emptied the socket: wait for more instead of a read that would get
+                // EAGAIN (one syscall less per message; the wait sees data or FIN that came meanwhile at once).
+                if (n < buffer.Length) break;
             }
         }
         finally
