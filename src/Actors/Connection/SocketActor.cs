@@ -38,7 +38,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     private readonly Func<IConnectionHandler> _handlerFactory;
     private IConnectionHandler _handler = null!;
     private readonly ConnectionSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ILoggingAdapter? _logger;
     private readonly WriteQueue _queue = new();
     private Queue<(long Offset, object Ack, IActorRef? ReplyTo)>? _acks;
 
@@ -86,13 +86,24 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     // The handler is made inside the actor (PreStart): a factory that throws fails this connection only,
     // which its supervisor stops and PostStop resets.
     public static Props Props(ITransportConnection connection, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long id) =>
-        Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connection, handlerFactory, settings, id)));
+        Akka.Actor.Props.CreateBy(new ServerSocketProducer(connection, handlerFactory, settings, id));
 
     public static Props Props(ITransportConnection connection, IConnectionHandler handler, ConnectionSettings settings, long id) =>
         Props(connection, () => handler, settings, id);
 
     public static Props ClientProps(ITransportConnector connector, IConnectionHandler handler, ConnectionSettings settings, long id) =>
         Akka.Actor.Props.CreateBy(new Producer(() => new SocketActor(connector, () => handler, settings, id)));
+
+    // Holds the arguments itself (no closure and delegate per connection: they live as long as the actor).
+    private sealed class ServerSocketProducer(ITransportConnection connection, Func<IConnectionHandler> handlerFactory,
+        ConnectionSettings settings, long id) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(SocketActor);
+
+        public ActorBase Produce() => new SocketActor(connection, handlerFactory, settings, id);
+
+        public void Release(ActorBase actor) { }
+    }
 
     private sealed class Producer(Func<SocketActor> create) : IIndirectActorProducer
     {
@@ -107,6 +118,9 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     public static long NextConnectionId() => Interlocked.Increment(ref _lastConnectionId);
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    // Made on first use (on this actor's thread): most connections never log, and a logger per actor is ~60 bytes.
+    private ILoggingAdapter _log => _logger ??= Context.GetLogger();
 
     /// <summary>The transport, for tests that inspect the live socket.</summary>
     internal ITransportConnection Transport => _connection;

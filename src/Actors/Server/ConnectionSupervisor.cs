@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ActorNet.Connection;
 using ActorNet.Diagnostics;
+using ActorNet.Dispatch;
 using ActorNet.Handlers;
 using ActorNet.Protocol;
 using ActorNet.Transport;
@@ -28,6 +29,9 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
 
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
+        // Socket actors use the lean mailbox; a definition in the user's config wins.
+        if (!Context.System.Settings.Config.HasPath(SocketMailboxType.MailboxId))
+            Context.System.Settings.InjectTopLevelFallback(SocketMailboxType.Definition);
         _settings = settings;
         _handlerFactory = handlerFactory;
         _maxConnections = maxConnections;
@@ -64,7 +68,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             return;
         }
         var id = SocketActor.NextConnectionId();
-        var props = SocketActor.Props(connection, _handlerFactory, _settings, id);
+        var props = SocketActor.Props(connection, _handlerFactory, _settings, id).WithMailbox(SocketMailboxType.MailboxId);
         if (_socketDispatcher is not null) props = props.WithDispatcher(_socketDispatcher);
         var child = Context.ActorOf(props, "conn-" + id);
         Context.Watch(child);

@@ -14,6 +14,7 @@ namespace ActorNet.Tests.Support;
 internal sealed class ScriptedConnection(IActorRef calls) : ITransportConnection
 {
     private readonly Queue<byte[]?> _reads = new(); // null = EOF
+    private IActorRef _owner = ActorRefs.Nobody;
 
     public EndPoint? LocalEndPoint { get; } = new IPEndPoint(IPAddress.Loopback, 1);
 
@@ -31,9 +32,15 @@ internal sealed class ScriptedConnection(IActorRef calls) : ITransportConnection
         lock (_reads) _reads.Enqueue(null);
     }
 
-    public void Attach(IActorRef owner) { }
+    public void Attach(IActorRef owner) => _owner = owner;
 
-    public void WaitReadable() => calls.Tell("wait-readable");
+    // Like a socket's readiness wait: completes at once when a scripted read is already there.
+    public void WaitReadable()
+    {
+        calls.Tell("wait-readable");
+        lock (_reads)
+            if (_reads.Count > 0) _owner.Tell(SocketInput.Received.Instance);
+    }
 
     public int TryReceive(Span<byte> buffer, out SocketError error)
     {
