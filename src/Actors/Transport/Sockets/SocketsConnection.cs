@@ -144,7 +144,10 @@ internal sealed class SocketsConnection : ITransportConnection
 
     private void Dispose()
     {
-        // A pending operation completes with OperationAborted; its args are released by the GC.
+        // Disposed args never reach the finalizer queue (that kept every closed connection's args alive into an
+        // older GC generation); one still pending is released when its operation completes with OperationAborted.
+        _readWait?.Dispose();
+        _send?.Dispose();
         _readWait = null;
         _send = null;
     }
