@@ -23,6 +23,7 @@ namespace ActorNet.Server
             Config config;
             ServerOptions options;
             LogEventLevel level;
+            long trimAfterBytes;
             try
             {
                 commandLine = CommandLine.Parse(args);
@@ -36,6 +37,7 @@ namespace ActorNet.Server
                 options = ServerOptionsReader.Read(config);
                 level = ReadLogLevel(config);
                 ApplyInlineSocketCompletions(config);
+                trimAfterBytes = IdleMemoryTrim(config);
             }
             catch (ConfigException e)
             {
@@ -52,7 +54,7 @@ namespace ActorNet.Server
                 .CreateLogger();
             try
             {
-                return await ServeAsync(config, options);
+                return await ServeAsync(config, options, trimAfterBytes);
             }
             finally
             {
@@ -60,13 +62,14 @@ namespace ActorNet.Server
             }
         }
 
-        private static async Task<int> ServeAsync(Config config, ServerOptions options)
+        private static async Task<int> ServeAsync(Config config, ServerOptions options, long trimAfterBytes)
         {
             var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
             var server = system.ActorOf(ServerActor.Props(options), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
             WireShutdown(system, server, closed);
+            if (trimAfterBytes > 0) system.ActorOf(Props.Create(() => new MemoryTrimmer(trimAfterBytes)), "memory-trimmer");
 
             // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
             var signals = 0;
@@ -194,6 +197,27 @@ namespace ActorNet.Server
             var on = ServerOptionsReader.ParseFlag(key, config.GetString(key, ""));
             if (on && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
                 Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
+
+        // off, or the bytes allocated since the last trim after which a quiet second trims again (MemoryTrimmer).
+        private static long IdleMemoryTrim(Config config)
+        {
+            const string key = "actornet.host.idle-memory-trim";
+            if (!config.HasPath(key)) return 0;
+            var text = config.GetString(key, "").Trim();
+            if (text.ToLowerInvariant() is "off" or "false" or "no") return 0;
+            long? bytes;
+            try
+            {
+                bytes = config.GetByteSize(key);
+            }
+            catch (FormatException)
+            {
+                bytes = null;
+            }
+            if (bytes is not > 0)
+                throw new ConfigException(key, $"\"{text}\" is neither off nor a size above zero (e.g. 32m)");
+            return bytes.Value;
         }
 
         private static LogEventLevel ReadLogLevel(Config config)

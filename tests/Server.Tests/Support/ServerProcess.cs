@@ -69,11 +69,11 @@ internal sealed class ServerProcess : IDisposable
     /// Writes <paramref name="config"/> to a temp file (absolute path) for <paramref name="port"/> and starts
     /// <c>--config FILE</c>; does not wait for readiness.
     /// </summary>
-    public static ServerProcess StartWithConfig(ServerConfig config, int port, ITestOutputHelper? log = null)
+    public static ServerProcess StartWithConfig(ServerConfig config, int port, ITestOutputHelper? log = null, params string[] overrides)
     {
         var path = Path.Combine(Path.GetTempPath(), $"actornet-test-{Guid.NewGuid():N}.conf");
         File.WriteAllText(path, config.ToHocon(port));
-        var server = Start("--config", path);
+        var server = Start(["--config", path, .. overrides]);
         server._configPath = path;
         server._log = log;
         server.Port = port;
@@ -85,11 +85,12 @@ internal sealed class ServerProcess : IDisposable
     /// connection on 127.0.0.1; the probe connects and closes (FIN, no data). A port taken between choosing and
     /// binding it (EADDRINUSE) is retried with another port.
     /// </summary>
-    public static ServerProcess StartReady(ServerConfig config, ITestOutputHelper? log = null, TimeSpan? pollInterval = null)
+    public static ServerProcess StartReady(ServerConfig config, ITestOutputHelper? log = null, TimeSpan? pollInterval = null,
+        params string[] overrides)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var server = StartWithConfig(config, FreePort(), log);
+            var server = StartWithConfig(config, FreePort(), log, overrides);
             try
             {
                 if (server.WaitUntilReady(ReadyTimeout, pollInterval ?? TimeSpan.FromMilliseconds(10))) return server;
@@ -183,7 +184,26 @@ internal sealed class ServerProcess : IDisposable
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            Monitor.PulseAll(_output);
+        }
+    }
+
+    /// <summary>Waits (bounded) until the output contains <paramref name="text"/>; false on timeout.</summary>
+    public bool WaitForOutput(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        lock (_output)
+        {
+            while (!_output.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (left <= TimeSpan.Zero || !Monitor.Wait(_output, left)) return _output.ToString().Contains(text, StringComparison.Ordinal);
+            }
+            return true;
+        }
     }
 
     [DllImport("libc", SetLastError = true)]

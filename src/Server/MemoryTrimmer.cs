@@ -1,0 +1,52 @@
+using System.Runtime;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorNet.Server;
+
+/// <summary>
+/// Gives memory back to the OS after a burst (<c>actornet.host.idle-memory-trim</c>): once the process allocated
+/// a lot since the last trim and then went quiet, one aggressive full GC compacts the heap and decommits what it
+/// no longer needs. Without it, the GC keeps the memory a burst of connection setups committed (about half of an
+/// idle connection's RSS). It never runs under load: a quiet second is the condition.
+/// </summary>
+internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private const long QuietBytesPerTick = 256L * 1024;  // allocated during the last tick
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _atLastTrim = GC.GetTotalAllocatedBytes();
+    private long _atLastTick = GC.GetTotalAllocatedBytes();
+
+    private readonly long _burstBytes;
+
+    /// <param name="burstBytes">Bytes allocated since the last trim before a quiet second trims again.</param>
+    public MemoryTrimmer(long burstBytes)
+    {
+        _burstBytes = burstBytes;
+        Receive<Check>(_ => OnTick());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("trim", Check.Instance, Tick);
+
+    private void OnTick()
+    {
+        var now = GC.GetTotalAllocatedBytes();
+        var quiet = now - _atLastTick < QuietBytesPerTick;
+        _atLastTick = now;
+        if (!quiet || now - _atLastTrim < _burstBytes) return;
+        _atLastTrim = now;
+        var before = Environment.WorkingSet;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _log.Debug("Idle memory trim: working set {Before} -> {After} bytes", before, Environment.WorkingSet);
+    }
+
+    private sealed record Check
+    {
+        public static Check Instance { get; } = new();
+    }
+}
