@@ -63,6 +63,28 @@ public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestK
     }
 
     [Fact]
+    public void A_handler_whose_OnConnect_throws_is_closed_at_once_and_its_slot_freed()
+    {
+        var (server, endPoint) = Listen(Loopback0, () => new ThrowsOnConnect());
+        using var doomed = Loopback.Connect(endPoint);
+        try
+        {
+            Assert.Equal(0, doomed.Receive(new byte[1])); // closed: FIN or reset, never served (bounded by the receive timeout)
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+        AwaitLiveCount(server, 0);
+    }
+
+    private sealed class ThrowsOnConnect : IConnectionHandler
+    {
+        public void OnConnect(ISocket socket) => throw new InvalidOperationException("OnConnect bug");
+
+        public void OnData(ISocket socket, ReadOnlySpan<byte> data) { }
+    }
+
+    [Fact]
     public void A_handler_factory_that_throws_fails_only_that_connection()
     {
         var made = 0;

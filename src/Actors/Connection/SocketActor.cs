@@ -152,6 +152,22 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     protected override void PreStart()
     {
+        // Akka drops an actor whose PreStart threw without calling PostStop: a throwing handler factory (or
+        // OnConnect) would leave the connection open until the GC finalized the socket.
+        var started = false;
+        try
+        {
+            Start();
+            started = true;
+        }
+        finally
+        {
+            if (!started) AbortAfterFailure();
+        }
+    }
+
+    private void Start()
+    {
         _self = Self;
         _handler = _handlerFactory();
         _paused = _settings.PauseOnConnect;
@@ -193,9 +209,11 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         else ArmRead();
     }
 
-    protected override void PostStop()
+    // Reached without Destroy only when the handler threw: reset, and the supervisor logs the cause.
+    protected override void PostStop() => AbortAfterFailure();
+
+    private void AbortAfterFailure()
     {
-        // Reached without Destroy only when the handler threw: reset, and the supervisor logs the cause.
         if (_destroyed) return;
         _destroyed = true;
         if (_connecting) _connector?.Cancel();
