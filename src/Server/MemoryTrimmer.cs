@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime;
 using Akka.Actor;
 using Akka.Event;
@@ -40,9 +41,11 @@ internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
         if (!quiet || now - _atLastTrim < _burstBytes) return;
         _atLastTrim = now;
         var before = Environment.WorkingSet;
+        var started = Stopwatch.GetTimestamp();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        _log.Debug("Idle memory trim: working set {Before} -> {After} bytes", before, Environment.WorkingSet);
+        _log.Debug("Idle memory trim in {PauseMs} ms: working set {Before} -> {After} bytes",
+            (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, before, Environment.WorkingSet);
     }
 
     private sealed record Check
