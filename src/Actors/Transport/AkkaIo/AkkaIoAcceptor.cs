@@ -105,7 +105,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         {
             if (--_bridges == 0) Unbind();
         });
-        Receive<Tcp.Connected>(_ => Sender.Tell(Tcp.Close.Instance));
+        Receive<Tcp.Connected>(RefuseLate);
         ReceiveAny(_ => { });
     }
 
@@ -118,7 +118,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
     private void Unbinding()
     {
         Receive<Tcp.Unbound>(_ => Context.Stop(Self));
-        Receive<Tcp.Connected>(_ => Sender.Tell(Tcp.Close.Instance));
+        Receive<Tcp.Connected>(RefuseLate);
         ReceiveAny(_ => { });
     }
 
@@ -143,6 +143,13 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         var connection = new AkkaIoConnection(tcp, bridge, socket, connected.LocalAddress, connected.RemoteAddress, _keepAlive, _noDelay);
         bridge.Tell(new AkkaIoConnectionBridge.Bind(connection));
         _connections.Tell(new TransportAccepted(connection));
+    }
+
+    // After the drain: closed at once, and its socket handle dropped from the options' table.
+    private void RefuseLate(Tcp.Connected connected)
+    {
+        _options?.Take(connected.RemoteAddress, connected.LocalAddress);
+        Sender.Tell(Tcp.Close.Instance);
     }
 
     public sealed record StartBind(System.Net.EndPoint EndPoint, int Backlog, bool ReusePort);
