@@ -131,3 +131,23 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
         public void OnClose(ISocket socket, bool hadError) => room.TryRemove(socket.Self, out _);
     }
 }
+
+/// <summary>Embedded with no dispatcher configured, socket actors get a dedicated pool, not the shared thread pool.</summary>
+public sealed class DefaultSocketDispatcherTests(ITestOutputHelper output) : ServerTestKit(output)
+{
+    [Fact]
+    public void Without_configuration_socket_actors_run_on_the_dedicated_socket_dispatcher()
+    {
+        var (_, endPoint) = Listen(Loopback0, () => new ThreadReporter(TestActor));
+        using var client = Loopback.Connect(endPoint);
+        var thread = ExpectMsg<string>();
+        Assert.Contains("actornet.socket-dispatcher", thread);
+    }
+
+    private sealed class ThreadReporter(IActorRef probe) : IConnectionHandler
+    {
+        public void OnConnect(ISocket socket) => probe.Tell(Thread.CurrentThread.Name ?? "(unnamed pool thread)");
+
+        public void OnData(ISocket socket, ReadOnlySpan<byte> data) { }
+    }
+}

@@ -19,19 +19,33 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private readonly Func<IConnectionHandler> _handlerFactory;
     private readonly int _maxConnections;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly string? _socketDispatcher = Context.System.Dispatchers.HasDispatcher(SocketDispatcherId) ? SocketDispatcherId : null;
     private int _live;
     private bool _draining;
     private TimeSpan _grace;
 
-    /// <summary>Socket actors run on this dispatcher when the ActorSystem's config defines it (hocon/server.conf does).</summary>
+    /// <summary>
+    /// Socket actors run on this dispatcher. Unless the ActorSystem's config defines it (hocon/server.conf sets the
+    /// event-loop mode), it is a dedicated pool of one thread per core, so that socket actors neither wait behind
+    /// nor hold up the rest of the application on the shared thread pool.
+    /// </summary>
     public const string SocketDispatcherId = "actornet.socket-dispatcher";
+
+    private static readonly Akka.Configuration.Config DefaultSocketDispatcher = Akka.Configuration.ConfigurationFactory.ParseString($$"""
+        {{SocketDispatcherId}} {
+          type = ForkJoinDispatcher
+          throughput = 64
+          dedicated-thread-pool { thread-count = {{Environment.ProcessorCount}} }
+        }
+        """);
 
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
         // Socket actors use the lean mailbox; a definition in the user's config wins.
+        // The lean mailbox and the dedicated dispatcher; definitions in the user's config win.
         if (!Context.System.Settings.Config.HasPath(SocketMailboxType.MailboxId))
             Context.System.Settings.InjectTopLevelFallback(SocketMailboxType.Definition);
+        if (!Context.System.Settings.Config.HasPath(SocketDispatcherId))
+            Context.System.Settings.InjectTopLevelFallback(DefaultSocketDispatcher);
         _settings = settings;
         _handlerFactory = handlerFactory;
         _maxConnections = maxConnections;
@@ -68,8 +82,8 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             return;
         }
         var id = SocketActor.NextConnectionId();
-        var props = SocketActor.Props(connection, _handlerFactory, _settings, id).WithMailbox(SocketMailboxType.MailboxId);
-        if (_socketDispatcher is not null) props = props.WithDispatcher(_socketDispatcher);
+        var props = SocketActor.Props(connection, _handlerFactory, _settings, id)
+            .WithMailbox(SocketMailboxType.MailboxId).WithDispatcher(SocketDispatcherId);
         var child = Context.ActorOf(props, "conn-" + id);
         Context.Watch(child);
         _live++;
