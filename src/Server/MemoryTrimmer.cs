@@ -9,16 +9,18 @@ namespace ActorNet.Server;
 /// Gives memory back to the OS after a burst (<c>actornet.host.idle-memory-trim</c>): once the process allocated
 /// a lot since the last trim and then went quiet, one aggressive full GC compacts the heap and decommits what it
 /// no longer needs. Without it, the GC keeps the memory a burst of connection setups committed (about half of an
-/// idle connection's RSS). It never runs under load: a quiet second is the condition.
+/// idle connection's RSS). It never runs under load: a quiet second (little allocation, under 5 % CPU) is the condition.
 /// </summary>
 internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private const long QuietBytesPerTick = 256L * 1024;  // allocated during the last tick
+    private static readonly TimeSpan QuietCpuPerTick = TimeSpan.FromMilliseconds(50); // 5 % of one core
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _atLastTrim = GC.GetTotalAllocatedBytes();
     private long _atLastTick = GC.GetTotalAllocatedBytes();
+    private TimeSpan _cpuAtLastTick = Environment.CpuUsage.TotalTime;
 
     private readonly long _burstBytes;
 
@@ -36,8 +38,11 @@ internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
     private void OnTick()
     {
         var now = GC.GetTotalAllocatedBytes();
-        var quiet = now - _atLastTick < QuietBytesPerTick;
+        // Quiet means little allocation and little CPU: the echo path allocates next to nothing under load.
+        var cpu = Environment.CpuUsage.TotalTime;
+        var quiet = now - _atLastTick < QuietBytesPerTick && cpu - _cpuAtLastTick < QuietCpuPerTick;
         _atLastTick = now;
+        _cpuAtLastTick = cpu;
         if (!quiet || now - _atLastTrim < _burstBytes) return;
         _atLastTrim = now;
         var before = Environment.WorkingSet;

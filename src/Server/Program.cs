@@ -211,7 +211,7 @@ namespace ActorNet.Server
             {
                 bytes = config.GetByteSize(key);
             }
-            catch (FormatException)
+            catch (Exception e) when (e is FormatException or OverflowException)
             {
                 bytes = null;
             }

@@ -28,28 +28,81 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
         """;
 
     [Fact]
-    public void A_mailbox_scheduled_while_one_runs_on_this_thread_runs_right_after_it_not_inside_it()
+    public void On_an_IO_thread_a_mailbox_scheduled_while_one_runs_runs_right_after_it_not_inside_it()
     {
         var executor = new EventLoopExecutor("test");
         var order = new List<string>();
         var threads = new HashSet<int>();
-        executor.Execute(new Step(() =>
+        var was = EventLoopExecutor.EnterIo();
+        try
         {
-            threads.Add(Environment.CurrentManagedThreadId);
-            order.Add("outer start");
             executor.Execute(new Step(() =>
             {
                 threads.Add(Environment.CurrentManagedThreadId);
-                order.Add("inner");
-                executor.Execute(new Step(() => order.Add("innermost")));
+                order.Add("outer start");
+                executor.Execute(new Step(() =>
+                {
+                    threads.Add(Environment.CurrentManagedThreadId);
+                    order.Add("inner");
+                    executor.Execute(new Step(() => order.Add("innermost")));
+                }));
+                order.Add("outer end");
             }));
-            order.Add("outer end");
+            Assert.Equal(["outer start", "outer end", "inner", "innermost"], order);
+            Assert.Equal([Environment.CurrentManagedThreadId], threads);
+            // The trampoline is empty again: the next one runs at once.
+            executor.Execute(new Step(() => order.Add("next")));
+            Assert.Equal("next", order[^1]);
+        }
+        finally
+        {
+            EventLoopExecutor.ExitIo(was);
+        }
+    }
+
+    [Fact]
+    public void From_a_thread_that_is_not_doing_IO_a_mailbox_goes_to_the_thread_pool()
+    {
+        // E.g. Akka's scheduler firing a timer, or a parent creating the actor: their work must not run it inline.
+        var executor = new EventLoopExecutor("test");
+        var ranOn = -1;
+        using var done = new ManualResetEventSlim();
+        executor.Execute(new Step(() =>
+        {
+            ranOn = Environment.CurrentManagedThreadId;
+            done.Set();
         }));
-        Assert.Equal(["outer start", "outer end", "inner", "innermost"], order);
-        Assert.Single(threads);
-        // The trampoline is empty again: the next one runs at once.
-        executor.Execute(new Step(() => order.Add("next")));
-        Assert.Equal("next", order[^1]);
+        Assert.True(done.Wait(TimeSpan.FromSeconds(5)));
+        Assert.NotEqual(Environment.CurrentManagedThreadId, ranOn);
+    }
+
+    [Fact]
+    public void One_IO_thread_runs_at_most_a_budget_of_mailboxes_in_a_row_and_hands_the_rest_to_the_pool()
+    {
+        var executor = new EventLoopExecutor("test");
+        var caller = Environment.CurrentManagedThreadId;
+        var inline = 0;
+        const int Extra = 10;
+        using var elsewhere = new CountdownEvent(Extra);
+        var was = EventLoopExecutor.EnterIo();
+        try
+        {
+            executor.Execute(new Step(() =>
+            {
+                for (var i = 0; i < EventLoopExecutor.MaxRunsPerTurn - 1 + Extra; i++)
+                    executor.Execute(new Step(() =>
+                    {
+                        if (Environment.CurrentManagedThreadId == caller) inline++;
+                        else elsewhere.Signal();
+                    }));
+            }));
+        }
+        finally
+        {
+            EventLoopExecutor.ExitIo(was);
+        }
+        Assert.Equal(EventLoopExecutor.MaxRunsPerTurn - 1, inline);
+        Assert.True(elsewhere.Wait(TimeSpan.FromSeconds(5)), "the runs over the budget did not run on the pool");
     }
 
     [Fact]

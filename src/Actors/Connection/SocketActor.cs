@@ -214,6 +214,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 
     private void AbortAfterFailure()
     {
+        // Akka cancels timers only in PostStop, which it skips after a failed start.
+        Timers.CancelAll();
         if (_destroyed) return;
         _destroyed = true;
         if (_connecting) _connector?.Cancel();

@@ -30,6 +30,8 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     /// </summary>
     public const string SocketDispatcherId = "actornet.socket-dispatcher";
 
+    private static readonly object InjectGate = new();
+
     private static readonly Akka.Configuration.Config DefaultSocketDispatcher = Akka.Configuration.ConfigurationFactory.ParseString($$"""
         {{SocketDispatcherId}} {
           type = ForkJoinDispatcher
@@ -41,11 +43,16 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
         // Socket actors use the lean mailbox; a definition in the user's config wins.
-        // The lean mailbox and the dedicated dispatcher; definitions in the user's config win.
-        if (!Context.System.Settings.Config.HasPath(SocketMailboxType.MailboxId))
-            Context.System.Settings.InjectTopLevelFallback(SocketMailboxType.Definition);
-        if (!Context.System.Settings.Config.HasPath(SocketDispatcherId))
-            Context.System.Settings.InjectTopLevelFallback(DefaultSocketDispatcher);
+        // The lean mailbox and the dedicated dispatcher; definitions in the user's config win. Injecting is a
+        // read-modify-write of the system's settings: servers starting together must not lose each other's.
+        var systemSettings = Context.System.Settings;
+        lock (InjectGate)
+        {
+            if (!systemSettings.Config.HasPath(SocketMailboxType.MailboxId))
+                systemSettings.InjectTopLevelFallback(SocketMailboxType.Definition);
+            if (!systemSettings.Config.HasPath(SocketDispatcherId))
+                systemSettings.InjectTopLevelFallback(DefaultSocketDispatcher);
+        }
         _settings = settings;
         _handlerFactory = handlerFactory;
         _maxConnections = maxConnections;

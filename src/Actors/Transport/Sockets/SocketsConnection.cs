@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
+using ActorNet.Dispatch;
 using ActorNet.Options;
 using ActorNet.Protocol;
 
@@ -171,7 +172,19 @@ internal sealed class SocketsConnection : ITransportConnection
             ? SocketInput.Received.Instance
             : new SocketInput.TransportFailed(SocketError, "read"));
 
-        protected override void OnCompleted(SocketAsyncEventArgs e) => Complete();
+        // An I/O completion: a socket actor on the event-loop dispatcher may run right here (EventLoopExecutor).
+        protected override void OnCompleted(SocketAsyncEventArgs e)
+        {
+            var was = EventLoopExecutor.EnterIo();
+            try
+            {
+                Complete();
+            }
+            finally
+            {
+                EventLoopExecutor.ExitIo(was);
+            }
+        }
     }
 
     private sealed class SendOperation : SocketAsyncEventArgs
@@ -187,6 +200,18 @@ internal sealed class SocketsConnection : ITransportConnection
             ? new SocketInput.SendCompleted(BytesTransferred)
             : new SocketInput.TransportFailed(SocketError, "write"));
 
-        protected override void OnCompleted(SocketAsyncEventArgs e) => Complete();
+        // An I/O completion: a socket actor on the event-loop dispatcher may run right here (EventLoopExecutor).
+        protected override void OnCompleted(SocketAsyncEventArgs e)
+        {
+            var was = EventLoopExecutor.EnterIo();
+            try
+            {
+                Complete();
+            }
+            finally
+            {
+                EventLoopExecutor.ExitIo(was);
+            }
+        }
     }
 }
