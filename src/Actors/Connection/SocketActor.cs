@@ -120,7 +120,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     // Made on first use (on this actor's thread): most connections never log, and a logger per actor is ~60 bytes.
-    private ILoggingAdapter _log => _logger ??= Context.GetLogger();
+    private ILoggingAdapter Logger => _logger ??= Context.GetLogger();
 
     /// <summary>The transport, for tests that inspect the live socket.</summary>
     internal ITransportConnection Transport => _connection;
@@ -194,8 +194,8 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         if (_pendingNoDelay ?? _settings.NoDelay) SetNoDelay(true);
         Enter(Open, "open");
         // Guarded: the arguments would be boxed into an array per connection even with debug off.
-        if (_log.IsDebugEnabled)
-            _log.Debug("Connection {ConnectionId} open from {RemoteEndPoint} to {LocalEndPoint}", ConnectionId, RemoteEndPoint, LocalEndPoint);
+        if (Logger.IsDebugEnabled)
+            Logger.Debug("Connection {ConnectionId} open from {RemoteEndPoint} to {LocalEndPoint}", ConnectionId, RemoteEndPoint, LocalEndPoint);
         _handler.OnConnect(this);
         if (_destroyed) return;
         // Writes and End made while connecting go out now, in order (Node's connect queue).
@@ -221,7 +221,7 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         if (_connecting) _connector?.Cancel();
         else _connection.Abort();
         _queue.Clear();
-        _log.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
+        Logger.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
     }
 
     protected override void OnReceive(object message) => Open(message);
@@ -551,11 +551,11 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
         Enter(Closed, "closed");
         if (error is not null)
         {
-            if (_log.IsDebugEnabled) _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
+            if (Logger.IsDebugEnabled) Logger.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
             _handler.OnError(this, error);
         }
-        if (_log.IsDebugEnabled)
-            _log.Debug("Connection {ConnectionId} from {RemoteEndPoint} closed: {CloseReason} ({BytesRead} read, {BytesWritten} written)",
+        if (Logger.IsDebugEnabled)
+            Logger.Debug("Connection {ConnectionId} from {RemoteEndPoint} closed: {CloseReason} ({BytesRead} read, {BytesWritten} written)",
                 ConnectionId, RemoteEndPoint, reason, _bytesRead, _bytesWritten);
         _handler.OnClose(this, error is not null);
         Context.Stop(Self);
@@ -645,13 +645,13 @@ internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
             return;
         }
         if (_connection.SetNoDelay(noDelay) is { } error)
-            _log.Warning("Connection {ConnectionId}: no-delay not applied: {Error}", ConnectionId, error);
+            Logger.Warning("Connection {ConnectionId}: no-delay not applied: {Error}", ConnectionId, error);
     }
 
     private void ApplyKeepAlive(KeepAliveOptions? keepAlive)
     {
         if (keepAlive is not null && _connection.SetKeepAlive(keepAlive) is { } error)
-            _log.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, error);
+            Logger.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, error);
     }
 
     // Cheap timers (STYLE.md 12): activity stores a time; the armed timer checks it when it fires.

@@ -158,19 +158,12 @@ internal sealed class SocketsConnection : ITransportConnection
         if (!_closed) _owner.Tell(message, ActorRefs.NoSender);
     }
 
-    private sealed class ReadWait : SocketAsyncEventArgs
+    // One socket operation whose completion becomes the owner's input.
+    private abstract class Operation(SocketsConnection connection) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
     {
-        private readonly SocketsConnection _connection;
+        public void Complete() => connection.Deliver(Result());
 
-        public ReadWait(SocketsConnection connection) : base(unsafeSuppressExecutionContextFlow: true)
-        {
-            _connection = connection;
-            SetBuffer(Memory<byte>.Empty);
-        }
-
-        public void Complete() => _connection.Deliver(SocketError == SocketError.Success
-            ? SocketInput.Received.Instance
-            : new SocketInput.TransportFailed(SocketError, "read"));
+        protected abstract object Result();
 
         // An I/O completion: a socket actor on the event-loop dispatcher may run right here (EventLoopExecutor).
         protected override void OnCompleted(SocketAsyncEventArgs e)
@@ -187,31 +180,19 @@ internal sealed class SocketsConnection : ITransportConnection
         }
     }
 
-    private sealed class SendOperation : SocketAsyncEventArgs
+    private sealed class ReadWait : Operation
     {
-        private readonly SocketsConnection _connection;
+        public ReadWait(SocketsConnection connection) : base(connection) => SetBuffer(Memory<byte>.Empty);
 
-        public SendOperation(SocketsConnection connection) : base(unsafeSuppressExecutionContextFlow: true)
-        {
-            _connection = connection;
-        }
+        protected override object Result() => SocketError == SocketError.Success
+            ? SocketInput.Received.Instance
+            : new SocketInput.TransportFailed(SocketError, "read");
+    }
 
-        public void Complete() => _connection.Deliver(SocketError == SocketError.Success
+    private sealed class SendOperation(SocketsConnection connection) : Operation(connection)
+    {
+        protected override object Result() => SocketError == SocketError.Success
             ? new SocketInput.SendCompleted(BytesTransferred)
-            : new SocketInput.TransportFailed(SocketError, "write"));
-
-        // An I/O completion: a socket actor on the event-loop dispatcher may run right here (EventLoopExecutor).
-        protected override void OnCompleted(SocketAsyncEventArgs e)
-        {
-            var was = EventLoopExecutor.EnterIo();
-            try
-            {
-                Complete();
-            }
-            finally
-            {
-                EventLoopExecutor.ExitIo(was);
-            }
-        }
+            : new SocketInput.TransportFailed(SocketError, "write");
     }
 }
