@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using ActorNet.Options;
+using ActorNet.Transport.Sockets;
 using Xunit;
 
 namespace ActorNet.Tests;
@@ -13,6 +14,29 @@ public sealed class ServerOptionsReaderTests
     {
         var options = ServerOptionsReader.Read(Config.Empty);
         Assert.Equal(new ServerOptions(), options);
+    }
+
+    [Theory]
+    [InlineData("sockets")]
+    [InlineData("akka-io")]
+    [InlineData("in-memory")]
+    public void Transport_is_read_as_written(string transport) =>
+        Assert.Equal(transport, Read($"actornet.server.transport = {transport}").Transport);
+
+    [Fact]
+    public void Transport_auto_is_epoll_where_this_machine_has_it_and_sockets_elsewhere() =>
+        Assert.Equal(SocketsTransport.EpollSupported ? "epoll" : "sockets", Read("actornet.server.transport = auto").Transport);
+
+    [Fact]
+    public void Transport_epoll_is_taken_where_this_machine_has_it_and_refused_naming_the_key_elsewhere()
+    {
+        if (SocketsTransport.EpollSupported)
+        {
+            Assert.Equal("epoll", Read("actornet.server.transport = epoll").Transport);
+            return;
+        }
+        var e = Assert.Throws<ConfigException>(() => Read("actornet.server.transport = epoll"));
+        Assert.StartsWith("actornet.server.transport: epoll needs Linux on x64 or arm64", e.Message);
     }
 
     [Fact]

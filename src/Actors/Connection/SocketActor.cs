@@ -17,9 +17,11 @@ namespace ActorNet.Connection;
 /// </summary>
 internal sealed class SocketActor : UntypedActor, ISocket, IWithTimers
 {
-    // Reads of up to ReadBufferSize done in one message before yielding to the mailbox.
-    private const int ReadBufferSize = 64 * 1024;
-    private const int MaxReadsPerTurn = 16;
+    // One read takes up to 256 KiB (a per-thread buffer): streaming 64 KiB writes, 256 KiB reads cost the server
+    // 25-30 % less CPU per MB than 64 KiB reads (bench d). MaxReadsPerTurn reads (1 MiB) are done in one message
+    // before yielding to the mailbox and to the other connections on this thread.
+    internal const int ReadBufferSize = 256 * 1024;
+    private const int MaxReadsPerTurn = 4;
     private const string IdleTimerKey = "idle";
     private const string CloseTimerKey = "close";
     private const string ResetProbeKey = "reset-probe";

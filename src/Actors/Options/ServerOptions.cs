@@ -33,7 +33,10 @@ public sealed record ServerOptions
     /// <summary>The handler's name (built-in: echo, discard, tally). Defaults to echo.</summary>
     public string Handler { get; init; } = "echo";
 
-    /// <summary>The socket transport. Defaults to <c>sockets</c>.</summary>
+    /// <summary>
+    /// The socket transport: <c>sockets</c> (the default), <c>epoll</c> (Linux), <c>akka-io</c> or <c>in-memory</c>.
+    /// The reader resolves <c>auto</c> to <c>epoll</c> where it is supported and <c>sockets</c> elsewhere.
+    /// </summary>
     public string Transport { get; init; } = "sockets";
 
     /// <summary>SO_REUSEPORT on the listening socket, so several processes can share the port. Defaults to off.</summary>

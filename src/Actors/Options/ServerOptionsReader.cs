@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.InteropServices;
+using ActorNet.Transport.Sockets;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
@@ -15,7 +17,7 @@ public static class ServerOptionsReader
     public static readonly IReadOnlyCollection<string> BuiltInHandlerNames = ["echo", "discard", "tally"];
 
     /// <summary>Transports that exist in this build.</summary>
-    public static readonly IReadOnlyCollection<string> Transports = ["sockets", "akka-io", "in-memory"];
+    public static readonly IReadOnlyCollection<string> Transports = ["sockets", "epoll", "auto", "akka-io", "in-memory"];
 
     private static readonly string[] TopKeys =
     [
@@ -49,6 +51,9 @@ public static class ServerOptionsReader
         var transport = r.Word("transport");
         if (!Transports.Contains(transport))
             throw r.Error("transport", $"unknown transport \"{transport}\" (expected one of: {string.Join(", ", Transports)})");
+        if (transport == "auto") transport = SocketsTransport.EpollSupported ? "epoll" : "sockets";
+        else if (transport == "epoll" && !SocketsTransport.EpollSupported)
+            throw r.Error("transport", $"epoll needs Linux on x64 or arm64 (this is {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}); use sockets or auto");
 
         var host = r.Text("host");
         if (host.Length == 0) throw r.Error("host", "must not be empty (use \"::\" for any address)");

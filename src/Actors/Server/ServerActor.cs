@@ -38,6 +38,7 @@ public sealed class ServerActor : ReceiveActor
         {
             "in-memory" => Transport.InMemory.InMemoryTransport.Instance,
             "akka-io" => new Transport.AkkaIo.AkkaIoTransport(Context.System, options.KeepAlive, options.NoDelay),
+            "epoll" => SocketsTransport.Epoll,
             _ => SocketsTransport.Instance,
         };
         Idle();

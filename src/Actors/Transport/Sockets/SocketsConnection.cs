@@ -1,28 +1,25 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
-using ActorNet.Dispatch;
 using ActorNet.Options;
 using ActorNet.Protocol;
 
 namespace ActorNet.Transport.Sockets;
 
 /// <summary>
-/// One accepted <see cref="Socket"/>. Waits for data with a zero-byte receive, so an idle
-/// connection holds no buffer; the socket actor then reads synchronously into its own buffer.
+/// One connected <see cref="Socket"/>: reads and writes are non-blocking calls made by the socket actor. How the
+/// actor learns that the socket is readable or writable again is the subclass's: .NET's socket engine
+/// (<see cref="EngineConnection"/>) or ActorNet's own epoll loops (<see cref="EpollConnection"/>).
 /// </summary>
-internal sealed class SocketsConnection : ITransportConnection
+internal abstract class SocketsConnection : ITransportConnection
 {
-    private readonly Socket _socket;
     private IActorRef _owner = ActorRefs.Nobody;
-    private ReadWait? _readWait;
-    private SendOperation? _send;
     private volatile bool _closed;
 
-    public SocketsConnection(Socket socket)
+    protected SocketsConnection(Socket socket)
     {
-        _socket = socket;
-        _socket.Blocking = false;
+        Socket = socket;
+        Socket.Blocking = false;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
     }
@@ -31,56 +28,37 @@ internal sealed class SocketsConnection : ITransportConnection
 
     public EndPoint? RemoteEndPoint { get; }
 
-    /// <summary>The socket itself, for tests that check options with getsockopt.</summary>
-    internal Socket Socket => _socket;
+    /// <summary>The socket itself (tests check options with getsockopt).</summary>
+    internal Socket Socket { get; }
 
-    public void Attach(IActorRef owner) => _owner = owner;
+    protected bool IsClosed => _closed;
 
-    public void WaitReadable()
+    /// <summary>The last read filled the caller's buffer, so more may be waiting in the kernel.</summary>
+    protected bool LastReadFilled { get; set; }
+
+    public virtual void Attach(IActorRef owner) => _owner = owner;
+
+    public abstract void WaitReadable();
+
+    public abstract void SendAsync(ReadOnlyMemory<byte> data);
+
+    public int TryReceive(Span<byte> buffer, out SocketError error)
     {
-        if (_closed) return;
-        _readWait ??= new ReadWait(this);
-        bool pending;
-        try
-        {
-            pending = _socket.ReceiveAsync(_readWait);
-        }
-        catch (ObjectDisposedException)
-        {
-            return;
-        }
-        if (!pending) _readWait.Complete();
+        if (_closed) return Closed(out error);
+        var n = Socket.Receive(buffer, SocketFlags.None, out error);
+        LastReadFilled = n == buffer.Length && error == SocketError.Success;
+        return n;
     }
-
-    public int TryReceive(Span<byte> buffer, out SocketError error) =>
-        _closed ? Closed(out error) : _socket.Receive(buffer, SocketFlags.None, out error);
 
     public int TrySend(ReadOnlySpan<byte> data, out SocketError error) =>
-        _closed ? Closed(out error) : _socket.Send(data, SocketFlags.None, out error);
-
-    public void SendAsync(ReadOnlyMemory<byte> data)
-    {
-        if (_closed) return;
-        _send ??= new SendOperation(this);
-        _send.SetBuffer(MemoryOf(data));
-        bool pending;
-        try
-        {
-            pending = _socket.SendAsync(_send);
-        }
-        catch (ObjectDisposedException)
-        {
-            return;
-        }
-        if (!pending) _send.Complete();
-    }
+        _closed ? Closed(out error) : Socket.Send(data, SocketFlags.None, out error);
 
     public SocketError ShutdownSend()
     {
         if (_closed) return SocketError.NotConnected;
         try
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            Socket.Shutdown(SocketShutdown.Send);
             return SocketError.Success;
         }
         catch (SocketException e)
@@ -93,106 +71,64 @@ internal sealed class SocketsConnection : ITransportConnection
     {
         if (_closed) return;
         _closed = true;
+        OnClosing();
         // .NET resets (SO_LINGER 0) a socket disposed with a receive pending; Node's destroy() closes with
         // a FIN. Shutting down first completes the pending zero-byte receive, so the close stays graceful
         // (the kernel still resets if unread data is left, as with Node).
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            Socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
             // Not connected any more (the peer reset): there is nothing graceful left to do.
         }
-        _socket.Dispose();
-        Dispose();
+        Socket.Dispose();
+        OnClosed();
     }
 
     public void Abort()
     {
         if (_closed) return;
         _closed = true;
+        OnClosing();
         try
         {
-            _socket.LingerState = new LingerOption(true, 0);
+            Socket.LingerState = new LingerOption(true, 0);
         }
         catch (SocketException)
         {
             // Already reset by the peer: closing is all that is left.
         }
-        _socket.Dispose();
-        Dispose();
+        Socket.Dispose();
+        OnClosed();
     }
 
     public NetError? SetKeepAlive(KeepAliveOptions keepAlive) =>
-        _closed ? NetError.SocketClosed : IsTcp ? SocketTuning.ApplyKeepAlive(_socket, keepAlive) : null;
+        _closed ? NetError.SocketClosed : IsTcp ? SocketTuning.ApplyKeepAlive(Socket, keepAlive) : null;
 
     public NetError? SetNoDelay(bool noDelay) =>
-        _closed ? NetError.SocketClosed : IsTcp ? SocketTuning.ApplyNoDelay(_socket, noDelay) : null;
+        _closed ? NetError.SocketClosed : IsTcp ? SocketTuning.ApplyNoDelay(Socket, noDelay) : null;
 
-    public SocketError ProbeReset() => _closed || !IsTcp ? SocketError.Success : SocketTuning.ProbeReset(_socket);
+    public SocketError ProbeReset() => _closed || !IsTcp ? SocketError.Success : SocketTuning.ProbeReset(Socket);
 
-    private bool IsTcp => _socket.AddressFamily != AddressFamily.Unix;
+    private bool IsTcp => Socket.AddressFamily != AddressFamily.Unix;
+
+    /// <summary>Before the handle closes: stop waiting for events.</summary>
+    protected virtual void OnClosing() { }
+
+    /// <summary>After the handle closed: release what waited for events.</summary>
+    protected virtual void OnClosed() { }
+
+    /// <summary>Tells the owner one completion, unless the connection is closed.</summary>
+    protected void Deliver(object message)
+    {
+        if (!_closed) _owner.Tell(message, ActorRefs.NoSender);
+    }
 
     private static int Closed(out SocketError error)
     {
         error = SocketError.OperationAborted;
         return 0;
-    }
-
-    private static Memory<byte> MemoryOf(ReadOnlyMemory<byte> data) =>
-        System.Runtime.InteropServices.MemoryMarshal.AsMemory(data);
-
-    private void Dispose()
-    {
-        // Disposed args never reach the finalizer queue (that kept every closed connection's args alive into an
-        // older GC generation); one still pending is released when its operation completes with OperationAborted.
-        _readWait?.Dispose();
-        _send?.Dispose();
-        _readWait = null;
-        _send = null;
-    }
-
-    private void Deliver(object message)
-    {
-        if (!_closed) _owner.Tell(message, ActorRefs.NoSender);
-    }
-
-    // One socket operation whose completion becomes the owner's input.
-    private abstract class Operation(SocketsConnection connection) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
-    {
-        public void Complete() => connection.Deliver(Result());
-
-        protected abstract object Result();
-
-        // An I/O completion: a socket actor on the event-loop dispatcher may run right here (EventLoopExecutor).
-        protected override void OnCompleted(SocketAsyncEventArgs e)
-        {
-            var was = EventLoopExecutor.EnterIo();
-            try
-            {
-                Complete();
-            }
-            finally
-            {
-                EventLoopExecutor.ExitIo(was);
-            }
-        }
-    }
-
-    private sealed class ReadWait : Operation
-    {
-        public ReadWait(SocketsConnection connection) : base(connection) => SetBuffer(Memory<byte>.Empty);
-
-        protected override object Result() => SocketError == SocketError.Success
-            ? SocketInput.Received.Instance
-            : new SocketInput.TransportFailed(SocketError, "read");
-    }
-
-    private sealed class SendOperation(SocketsConnection connection) : Operation(connection)
-    {
-        protected override object Result() => SocketError == SocketError.Success
-            ? new SocketInput.SendCompleted(BytesTransferred)
-            : new SocketInput.TransportFailed(SocketError, "write");
     }
 }

@@ -27,7 +27,7 @@ internal sealed class SocketsConnector(ConnectOptions options) : ITransportConne
         object result;
         try
         {
-            result = new SocketInput.Connected(new SocketsConnection(await ConnectAsync()));
+            result = new SocketInput.Connected(new EngineConnection(await ConnectAsync()));
         }
         catch (NetException e)
         {

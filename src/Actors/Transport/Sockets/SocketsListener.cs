@@ -12,15 +12,17 @@ internal sealed class SocketsListener : ITransportListener
 
     private readonly Socket _socket;
     private readonly string? _unixPath;
+    private readonly bool _epoll;
     private readonly AcceptOperation _accept;
     private IActorRef _connections = ActorRefs.Nobody;
     private IActorRef _errors = ActorRefs.Nobody;
     private volatile bool _closed;
 
-    public SocketsListener(Socket socket, string? unixPath)
+    public SocketsListener(Socket socket, string? unixPath, bool epoll)
     {
         _socket = socket;
         _unixPath = unixPath;
+        _epoll = epoll;
         LocalEndPoint = socket.LocalEndPoint!;
         _accept = new AcceptOperation(this);
     }
@@ -75,7 +77,8 @@ internal sealed class SocketsListener : ITransportListener
         }
         if (_accept.SocketError == SocketError.Success && _accept.AcceptSocket is { } accepted)
         {
-            _connections.Tell(new TransportAccepted(new SocketsConnection(accepted)), ActorRefs.NoSender);
+            SocketsConnection connection = _epoll ? new EpollConnection(accepted) : new EngineConnection(accepted);
+            _connections.Tell(new TransportAccepted(connection), ActorRefs.NoSender);
             return true;
         }
         if (_accept.SocketError == SocketError.OperationAborted) return false;

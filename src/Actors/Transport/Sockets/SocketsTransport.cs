@@ -4,29 +4,50 @@ using ActorNet.Protocol;
 
 namespace ActorNet.Transport.Sockets;
 
-/// <summary>The default transport: <see cref="System.Net.Sockets.Socket"/> owned by the socket actor.</summary>
+/// <summary>
+/// The default transport: <see cref="System.Net.Sockets.Socket"/> owned by the socket actor. Readiness comes
+/// from .NET's socket engine (<see cref="Instance"/>) or, on Linux, from ActorNet's own epoll loops
+/// (<see cref="Epoll"/>: one read and one write per echoed message instead of four system calls).
+/// </summary>
 public sealed class SocketsTransport : ITransport
 {
-    /// <summary>The single instance.</summary>
-    public static SocketsTransport Instance { get; } = new();
+    private readonly bool _epoll;
+
+    private SocketsTransport(bool epoll) => _epoll = epoll;
+
+    /// <summary>Accepted connections wait on .NET's socket engine (transport <c>sockets</c>).</summary>
+    public static SocketsTransport Instance { get; } = new(epoll: false);
+
+    /// <summary>
+    /// Accepted connections wait on ActorNet's epoll loops (transport <c>epoll</c>); Linux on x64 or arm64 only
+    /// (<see cref="EpollSupported"/>).
+    /// </summary>
+    public static SocketsTransport Epoll { get; } = new(epoll: true);
+
+    /// <summary>Whether <see cref="Epoll"/> works on this machine.</summary>
+    public static bool EpollSupported => EpollLoop.IsSupported;
 
     /// <inheritdoc />
-    public ITransportListener Listen(ListenSpec spec) =>
-        spec.Path is not null ? ListenUnix(spec) : ListenTcp(spec);
+    public ITransportListener Listen(ListenSpec spec)
+    {
+        if (_epoll && !EpollSupported)
+            throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen", "transport epoll needs Linux on x64 or arm64", spec.Host, spec.Port));
+        return spec.Path is not null ? ListenUnix(spec) : ListenTcp(spec);
+    }
 
-    private static ITransportListener ListenTcp(ListenSpec spec)
+    private ITransportListener ListenTcp(ListenSpec spec)
     {
         NetException? first = null;
         foreach (var address in spec.Addresses)
         {
             try
             {
-                return new SocketsListener(BindTcp(address, spec), null);
+                return new SocketsListener(BindTcp(address, spec), null, _epoll);
             }
             catch (NetException e) when (address.Equals(IPAddress.IPv6Any) && IsIpv6Missing(e))
             {
                 // Node/libuv: "::" falls back to 0.0.0.0 when IPv6 is unavailable.
-                return new SocketsListener(BindTcp(IPAddress.Any, spec), null);
+                return new SocketsListener(BindTcp(IPAddress.Any, spec), null, _epoll);
             }
             catch (NetException e)
             {
@@ -68,7 +89,7 @@ public sealed class SocketsTransport : ITransport
         }
     }
 
-    private static ITransportListener ListenUnix(ListenSpec spec)
+    private ITransportListener ListenUnix(ListenSpec spec)
     {
         var path = spec.Path!;
         RemoveStaleSocketFile(path);
@@ -77,7 +98,7 @@ public sealed class SocketsTransport : ITransport
         {
             socket.Bind(new UnixDomainSocketEndPoint(path));
             socket.Listen(spec.Backlog);
-            return new SocketsListener(socket, path);
+            return new SocketsListener(socket, path, _epoll);
         }
         catch (SocketException e)
         {
