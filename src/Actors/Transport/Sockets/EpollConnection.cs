@@ -16,7 +16,6 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
     private const int Waiting = 2;
 
     private EpollLoop? _loop;
-    private long _id;
     private SocketError _registerError;
     private int _readState;
     private int _writeState = Ready;
@@ -28,9 +27,12 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
     {
         base.Attach(owner);
         _loop = EpollLoop.Next();
-        _id = _loop.Register(this, (int)Socket.SafeHandle.DangerousGetHandle(), out var errno);
+        var errno = _loop.Register(this, (int)Socket.SafeHandle.DangerousGetHandle());
         if (errno != 0) _registerError = ErrorOf(errno);
     }
+
+    /// <summary>The loop's id for this registration (slot and generation); set by <see cref="EpollLoop.Register"/>.</summary>
+    internal long Id { get; set; }
 
     public override void WaitReadable()
     {
@@ -77,7 +79,7 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
             SendPending();
     }
 
-    protected override void OnClosing() => _loop?.Unregister(_id);
+    protected override void OnClosing() => _loop?.Unregister(Id);
 
     // Sends until done, an error, or the kernel's buffer is full (then the next write edge goes on, on the loop).
     private void SendPending()

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using ActorNet.Dispatch;
 
@@ -26,7 +25,6 @@ internal sealed unsafe class EpollLoop
     private static readonly object Gate = new();
     private static EpollLoop[]? s_loops;
     private static int s_next;
-    private static long s_nextId;
 
     // x86-64 packs struct epoll_event (12 bytes, data at offset 4); arm64 aligns it (16 bytes, data at 8).
     private static readonly bool Packed = RuntimeInformation.ProcessArchitecture == Architecture.X64;
@@ -34,7 +32,13 @@ internal sealed unsafe class EpollLoop
     private static readonly int DataOffset = Packed ? 4 : 8;
 
     private readonly int _epfd;
-    private readonly ConcurrentDictionary<long, EpollConnection> _connections = new();
+    // Registered connections by slot. An edge carries (generation << 32 | slot): a slot reused by a newer
+    // connection has another generation, so an edge fetched for the old one is dropped, never misdelivered.
+    private readonly object _slotsGate = new();
+    private readonly Stack<int> _freeSlots = new();
+    private EpollConnection?[] _slots = new EpollConnection?[64];
+    private int _usedSlots;
+    private uint _generation;
 
     private EpollLoop(int index)
     {
@@ -66,24 +70,51 @@ internal sealed unsafe class EpollLoop
         }
     }
 
-    /// <summary>Adds the socket for read and write edges; returns its id, or the errno when epoll refused it.</summary>
-    public long Register(EpollConnection connection, int fd, out int errno)
+    /// <summary>Adds the socket for read and write edges and sets the connection's id; returns the errno when epoll refused it, else 0.</summary>
+    public int Register(EpollConnection connection, int fd)
     {
-        var id = Interlocked.Increment(ref s_nextId);
-        _connections[id] = connection;
+        long id;
+        lock (_slotsGate)
+        {
+            if (!_freeSlots.TryPop(out var slot))
+            {
+                if (_usedSlots == _slots.Length) Grow();
+                slot = _usedSlots++;
+            }
+            id = (long)++_generation << 32 | (uint)slot;
+            connection.Id = id;
+            // Published before epoll_ctl: the loop reads the table only after an edge that the call made possible.
+            Volatile.Write(ref _slots[slot], connection);
+        }
         var ev = stackalloc byte[16];
         *(uint*)ev = EpollIn | EpollOut | EpollRdHup | EpollEt;
         *(long*)(ev + DataOffset) = id;
-        errno = epoll_ctl(_epfd, EpollCtlAdd, fd, ev) == 0 ? 0 : Marshal.GetLastPInvokeError();
-        if (errno != 0) _connections.TryRemove(id, out _);
-        return id;
+        var errno = epoll_ctl(_epfd, EpollCtlAdd, fd, ev) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        if (errno != 0) Unregister(id);
+        return errno;
     }
 
     /// <summary>
-    /// Forgets the connection: edges already fetched for it are dropped. Ids are never reused, so a new socket
-    /// that gets the same descriptor is never mistaken for it. Closing the descriptor removes it from the epoll set.
+    /// Forgets the connection: edges already fetched for it are dropped. Closing the descriptor removes it from
+    /// the epoll set.
     /// </summary>
-    public void Unregister(long id) => _connections.TryRemove(id, out _);
+    public void Unregister(long id)
+    {
+        lock (_slotsGate)
+        {
+            var slot = (int)(uint)id;
+            if (_slots[slot]?.Id != id) return;
+            Volatile.Write(ref _slots[slot], null);
+            _freeSlots.Push(slot);
+        }
+    }
+
+    private void Grow()
+    {
+        var slots = new EpollConnection?[_slots.Length * 2];
+        Array.Copy(_slots, slots, _slots.Length);
+        Volatile.Write(ref _slots, slots);
+    }
 
     private void Run()
     {
@@ -97,21 +128,29 @@ internal sealed unsafe class EpollLoop
                 if (errno == Eintr) continue;
                 throw new InvalidOperationException($"epoll_wait failed: errno {errno}");
             }
-            // A socket actor on the event-loop dispatcher runs right here, as with .NET's inline completions.
-            var was = EventLoopExecutor.EnterIo();
-            try
+            Dispatch(events, n);
+        }
+    }
+
+    // Kept out of Run so that it is compiled as a method of its own (Run only ever runs on-stack-replaced code).
+    private void Dispatch(byte* events, int n)
+    {
+        // A socket actor on the event-loop dispatcher runs right here, as with .NET's inline completions.
+        var was = EventLoopExecutor.EnterIo();
+        try
+        {
+            for (var i = 0; i < n; i++)
             {
-                for (var i = 0; i < n; i++)
-                {
-                    var e = events + i * EventSize;
-                    if (_connections.TryGetValue(*(long*)(e + DataOffset), out var connection))
-                        connection.OnEdge(*(uint*)e);
-                }
+                var e = events + i * EventSize;
+                var id = *(long*)(e + DataOffset);
+                var slot = (int)(uint)id;
+                var connection = Volatile.Read(ref Volatile.Read(ref _slots)[slot]);
+                if (connection is not null && connection.Id == id) connection.OnEdge(*(uint*)e);
             }
-            finally
-            {
-                EventLoopExecutor.ExitIo(was);
-            }
+        }
+        finally
+        {
+            EventLoopExecutor.ExitIo(was);
         }
     }
 
