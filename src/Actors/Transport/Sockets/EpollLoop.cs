@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ActorNet.Dispatch;
 
@@ -133,6 +134,7 @@ internal sealed unsafe class EpollLoop
     }
 
     // Kept out of Run so that it is compiled as a method of its own (Run only ever runs on-stack-replaced code).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Dispatch(byte* events, int n)
     {
         // A socket actor on the event-loop dispatcher runs right here, as with .NET's inline completions.
