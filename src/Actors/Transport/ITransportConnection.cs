@@ -22,7 +22,11 @@ public interface ITransportConnection
     /// <summary>Sets the actor that receives completions; called once before anything else.</summary>
     void Attach(IActorRef owner);
 
-    /// <summary>Arms one wait for readable data or EOF; <see cref="SocketInput.Received"/> (or <see cref="SocketInput.TransportFailed"/>) follows once.</summary>
+    /// <summary>
+    /// Arms one wait for readable data or EOF; <see cref="SocketInput.Received"/> (or <see cref="SocketInput.TransportFailed"/>)
+    /// follows once. Data or EOF already waiting completes it at once, even when an earlier <see cref="SocketInput.Received"/>
+    /// was not followed by a read (the owner paused): a transport with edge-triggered readiness must track that.
+    /// </summary>
     void WaitReadable();
 
     /// <summary>Non-blocking read: bytes read, 0 with <see cref="SocketError.Success"/> at EOF, or an error (<see cref="SocketError.WouldBlock"/> when nothing is ready).</summary>

@@ -20,6 +20,8 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
     private int _readState;
     private int _writeState = Ready;
     private volatile bool _readEndSeen;
+    // A Received went out and nothing was read since (the owner paused in between): that edge is spent.
+    private volatile bool _receivedUnread;
     private ReadOnlyMemory<byte> _sending;
     private int _sent;
 
@@ -42,17 +44,24 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
             Deliver(new SocketInput.TransportFailed(_registerError, "read"));
             return;
         }
-        if (LastReadFilled || _readEndSeen)
+        if (LastReadFilled || _readEndSeen || _receivedUnread)
         {
-            // The last read stopped at the buffer's end, not at an empty socket, or the peer's FIN (or an error) is
-            // in: a short read returns the data before the FIN and leaves the FIN, whose edge was already taken.
-            // No edge will come for what is left, so read again now.
+            // No edge will come for what is already in the kernel, so read again now when: the last read stopped
+            // at the buffer's end, not at an empty socket; the peer's FIN (or an error) is in (a short read returns
+            // the data before a FIN and leaves the FIN, whose edge was taken); or the last Received was not
+            // followed by a read (the owner paused while its wait was armed).
             LastReadFilled = false;
             Interlocked.And(ref _readState, ~Ready);
-            Deliver(SocketInput.Received.Instance);
+            DeliverReceived();
             return;
         }
-        if (Consume(ref _readState)) Deliver(SocketInput.Received.Instance);
+        if (Consume(ref _readState)) DeliverReceived();
+    }
+
+    public override int TryReceive(Span<byte> buffer, out SocketError error)
+    {
+        _receivedUnread = false;
+        return base.TryReceive(buffer, out error);
     }
 
     public override void SendAsync(ReadOnlyMemory<byte> data)
@@ -74,12 +83,18 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
         if ((events & (EpollLoop.EpollRdHup | EpollLoop.EpollErr | EpollLoop.EpollHup)) != 0) _readEndSeen = true;
         if ((events & (EpollLoop.EpollIn | EpollLoop.EpollRdHup | EpollLoop.EpollErr | EpollLoop.EpollHup)) != 0
             && Signal(ref _readState))
-            Deliver(SocketInput.Received.Instance);
+            DeliverReceived();
         if ((events & (EpollLoop.EpollOut | EpollLoop.EpollErr | EpollLoop.EpollHup)) != 0 && Signal(ref _writeState))
             SendPending();
     }
 
     protected override void OnClosing() => _loop?.Unregister(Id);
+
+    private void DeliverReceived()
+    {
+        _receivedUnread = true;
+        Deliver(SocketInput.Received.Instance);
+    }
 
     // Sends until done, an error, or the kernel's buffer is full (then the next write edge goes on, on the loop).
     private void SendPending()

@@ -42,7 +42,7 @@ internal abstract class SocketsConnection : ITransportConnection
 
     public abstract void SendAsync(ReadOnlyMemory<byte> data);
 
-    public int TryReceive(Span<byte> buffer, out SocketError error)
+    public virtual int TryReceive(Span<byte> buffer, out SocketError error)
     {
         if (_closed) return Closed(out error);
         var n = Socket.Receive(buffer, SocketFlags.None, out error);
