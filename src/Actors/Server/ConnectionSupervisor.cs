@@ -42,7 +42,6 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
 
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
-        // Socket actors use the lean mailbox; a definition in the user's config wins.
         // The lean mailbox and the dedicated dispatcher; definitions in the user's config win. Injecting is a
         // read-modify-write of the system's settings: servers starting together must not lose each other's.
         var systemSettings = Context.System.Settings;

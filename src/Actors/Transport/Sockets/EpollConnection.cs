@@ -20,8 +20,9 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
     private int _readState;
     private int _writeState = Ready;
     private volatile bool _readEndSeen;
-    // A Received went out and nothing was read since (the owner paused in between): that edge is spent.
-    private volatile bool _receivedUnread;
+    // Data may be left in the kernel with no edge to come for it: a Received went out and nothing was read since
+    // (the owner paused in between), or the last read filled the buffer instead of emptying the socket.
+    private volatile bool _mayHaveMore;
     private ReadOnlyMemory<byte> _sending;
     private int _sent;
 
@@ -44,13 +45,10 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
             Deliver(new SocketInput.TransportFailed(_registerError, "read"));
             return;
         }
-        if (LastReadFilled || _readEndSeen || _receivedUnread)
+        if (_mayHaveMore || _readEndSeen)
         {
-            // No edge will come for what is already in the kernel, so read again now when: the last read stopped
-            // at the buffer's end, not at an empty socket; the peer's FIN (or an error) is in (a short read returns
-            // the data before a FIN and leaves the FIN, whose edge was taken); or the last Received was not
-            // followed by a read (the owner paused while its wait was armed).
-            LastReadFilled = false;
+            // No edge will come for what is already in the kernel, so read again now. The peer's FIN (or an error)
+            // counts too: a short read returns the data before a FIN and leaves the FIN, whose edge was taken.
             Interlocked.And(ref _readState, ~Ready);
             DeliverReceived();
             return;
@@ -60,8 +58,9 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
 
     public override int TryReceive(Span<byte> buffer, out SocketError error)
     {
-        _receivedUnread = false;
-        return base.TryReceive(buffer, out error);
+        var n = base.TryReceive(buffer, out error);
+        _mayHaveMore = n == buffer.Length && error == SocketError.Success;
+        return n;
     }
 
     public override void SendAsync(ReadOnlyMemory<byte> data)
@@ -92,7 +91,7 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
 
     private void DeliverReceived()
     {
-        _receivedUnread = true;
+        _mayHaveMore = true;
         Deliver(SocketInput.Received.Instance);
     }
 

@@ -33,22 +33,14 @@ internal abstract class SocketsConnection : ITransportConnection
 
     protected bool IsClosed => _closed;
 
-    /// <summary>The last read filled the caller's buffer, so more may be waiting in the kernel.</summary>
-    protected bool LastReadFilled { get; set; }
-
     public virtual void Attach(IActorRef owner) => _owner = owner;
 
     public abstract void WaitReadable();
 
     public abstract void SendAsync(ReadOnlyMemory<byte> data);
 
-    public virtual int TryReceive(Span<byte> buffer, out SocketError error)
-    {
-        if (_closed) return Closed(out error);
-        var n = Socket.Receive(buffer, SocketFlags.None, out error);
-        LastReadFilled = n == buffer.Length && error == SocketError.Success;
-        return n;
-    }
+    public virtual int TryReceive(Span<byte> buffer, out SocketError error) =>
+        _closed ? Closed(out error) : Socket.Receive(buffer, SocketFlags.None, out error);
 
     public int TrySend(ReadOnlySpan<byte> data, out SocketError error) =>
         _closed ? Closed(out error) : Socket.Send(data, SocketFlags.None, out error);
@@ -72,9 +64,9 @@ internal abstract class SocketsConnection : ITransportConnection
         if (_closed) return;
         _closed = true;
         OnClosing();
-        // .NET resets (SO_LINGER 0) a socket disposed with a receive pending; Node's destroy() closes with
-        // a FIN. Shutting down first completes the pending zero-byte receive, so the close stays graceful
-        // (the kernel still resets if unread data is left, as with Node).
+        // .NET resets (SO_LINGER 0) a socket disposed with a receive pending (the engine's zero-byte receive);
+        // Node's destroy() closes with a FIN. Shutting down first completes that receive, so the close stays
+        // graceful (the kernel still resets if unread data is left, as with Node).
         try
         {
             Socket.Shutdown(SocketShutdown.Both);
