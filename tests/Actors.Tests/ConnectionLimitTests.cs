@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
+[Collection(TimingCollection.Name)]
 public sealed class ConnectionLimitTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     [Theory]
