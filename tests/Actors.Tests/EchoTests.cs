@@ -102,9 +102,7 @@ public sealed class EchoTests(ITestOutputHelper output) : ServerTestKit(output)
         var (server, endPoint) = Listen(Loopback0 with { Transport = transport });
         var clients = Enumerable.Range(0, 200).Select(_ => Loopback.Connect(endPoint)).ToArray();
         AwaitLiveCount(server, 200);
-        // A thread each (LongRunning): 200 blocking clients on the thread pool starved it, and with it Akka.IO and
-        // every other test in this process (a 10 s receive timeout on akka-io, and an epoll read late by over 1 s).
-        var work = clients.Select((client, i) => Task.Factory.StartNew(() =>
+        var work = clients.Select((client, i) => Task.Run(() =>
         {
             var payload = Loopback.Pattern(10_000 + i, seed: i);
             client.Send(payload);
@@ -112,7 +110,7 @@ public sealed class EchoTests(ITestOutputHelper output) : ServerTestKit(output)
             var echoed = Loopback.ReadToEnd(client);
             client.Dispose();
             return echoed.AsSpan().SequenceEqual(payload);
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        })).ToArray();
         var results = await Task.WhenAll(work).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.All(results, Assert.True);
         AwaitLiveCount(server, 0);
