@@ -120,14 +120,28 @@ public sealed class ListenTests(ITestOutputHelper output) : ServerTestKit(output
         _ = endPoint;
     }
 
-    // .NET deletes the file when it disposes a bound Unix socket, as a clean exit would; a crash does not.
+    // A crash leaves the file. Made with libc alone: a managed Socket bound to the path would delete the file when
+    // it is finalized, at a random GC, possibly after the server under test bound the same path (seen in CI).
     private static void LeaveStaleSocketFile(string path)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(path));
-        Assert.Equal(0, close((int)socket.Handle));
-        socket.SafeHandle.SetHandleAsInvalid();
+        const int afUnix = 1, sockStream = 1;
+        var fd = socket(afUnix, sockStream, 0);
+        Assert.True(fd >= 0, $"socket: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        // struct sockaddr_un: sa_family_t (2 bytes) then the NUL-terminated path.
+        var address = new byte[2 + 108];
+        BitConverter.TryWriteBytes(address.AsSpan(0, 2), (ushort)afUnix);
+        var written = Encoding.UTF8.GetBytes(path, address.AsSpan(2, 107));
+        var bound = bind(fd, address, 2 + written + 1);
+        var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        Assert.Equal(0, close(fd));
+        Assert.True(bound == 0, $"bind {path}: errno {error}");
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int socket(int domain, int type, int protocol);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int bind(int fd, byte[] address, int length);
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);

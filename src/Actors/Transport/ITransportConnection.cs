@@ -25,7 +25,8 @@ public interface ITransportConnection
     /// <summary>
     /// Arms one wait for readable data or EOF; <see cref="SocketInput.Received"/> (or <see cref="SocketInput.TransportFailed"/>)
     /// follows once. Data or EOF already waiting completes it at once, even when an earlier <see cref="SocketInput.Received"/>
-    /// was not followed by a read (the owner paused): a transport with edge-triggered readiness must track that.
+    /// was not followed by a read (the owner paused): a transport with edge-triggered readiness must track that. A
+    /// completion may find nothing to read (<see cref="SocketError.WouldBlock"/>); the owner then simply waits again.
     /// </summary>
     void WaitReadable();
 
