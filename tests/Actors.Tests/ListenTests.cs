@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
 using ActorNet.Protocol;
@@ -126,24 +127,24 @@ public sealed class ListenTests(ITestOutputHelper output) : ServerTestKit(output
     {
         const int afUnix = 1, sockStream = 1;
         var fd = socket(afUnix, sockStream, 0);
-        Assert.True(fd >= 0, $"socket: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        Assert.True(fd >= 0, $"socket: errno {Marshal.GetLastPInvokeError()}");
         // struct sockaddr_un: sa_family_t (2 bytes) then the NUL-terminated path.
         var address = new byte[2 + 108];
         BitConverter.TryWriteBytes(address.AsSpan(0, 2), (ushort)afUnix);
         var written = Encoding.UTF8.GetBytes(path, address.AsSpan(2, 107));
         var bound = bind(fd, address, 2 + written + 1);
-        var error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        var error = Marshal.GetLastPInvokeError();
         Assert.Equal(0, close(fd));
         Assert.True(bound == 0, $"bind {path}: errno {error}");
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    [DllImport("libc", SetLastError = true)]
     private static extern int socket(int domain, int type, int protocol);
 
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    [DllImport("libc", SetLastError = true)]
     private static extern int bind(int fd, byte[] address, int length);
 
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
 
     [Fact]
