@@ -65,9 +65,9 @@ public sealed class ConnectionHarness
     {
         if (bytes.IsEmpty) return;
         _peer.SendAsync(bytes.ToArray());
-        var done = _wire.FishForMessage(m => m is SocketInput.SendCompleted or SocketInput.TransportFailed,
+        var done = _wire.FishForMessage(m => m is TransportSignal.Sent or TransportSignal.Failed,
             _kit.Dilated(timeout ?? DefaultWait), "the handler's side to take the bytes");
-        if (done is SocketInput.TransportFailed failed) Fail($"the peer could not send: {failed.Error}");
+        if (done is TransportSignal.Failed failed) Fail($"the peer could not send: {failed.Error}");
     }
 
     /// <summary>Sends ASCII text from the peer.</summary>
@@ -125,7 +125,7 @@ public sealed class ConnectionHarness
     /// <summary>Expects that nothing arrives from the handler for <paramref name="duration"/>.</summary>
     public void ExpectNoBytes(TimeSpan duration)
     {
-        var n = _peer.TryReceive(_buffer, out var error);
+        var (n, error, _) = _peer.TryReceive(_buffer);
         if (error == SocketError.WouldBlock)
         {
             _peer.WaitReadable();
@@ -144,14 +144,14 @@ public sealed class ConnectionHarness
     {
         while (true)
         {
-            var n = _peer.TryReceive(into, out var error);
+            var (n, error, _) = _peer.TryReceive(into);
             eof = error == SocketError.Success && n == 0;
             if (error == SocketError.Success) return n;
             if (error != SocketError.WouldBlock) Fail($"the connection failed: {error}");
             _peer.WaitReadable();
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) Fail("timed out waiting for bytes from the handler");
-            _wire.FishForMessage(m => m is SocketInput.Received, left);
+            _wire.FishForMessage(m => m is TransportSignal.Readable, left);
         }
     }
 }

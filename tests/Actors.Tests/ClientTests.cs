@@ -67,11 +67,11 @@ public sealed class ClientTests(ITestOutputHelper output) : ServerTestKit(output
             Assert.Equal(3, i.QueuedBytes);
         });
         calls.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        client.Tell(new SocketInput.Connected(new ScriptedConnection(calls.Ref)));
+        client.Tell(new TransportSignal.ConnectSucceeded(new ScriptedConnection(calls.Ref)));
         ExpectMsg<SocketProtocol.Connected>();
         calls.ExpectMsg("send-async 3"); // both writes, coalesced, in order
         calls.ExpectMsg("wait-readable");
-        client.Tell(new SocketInput.SendCompleted(3));
+        client.Tell(new TransportSignal.Sent(3));
         calls.ExpectMsg("shutdown");
     }
 

@@ -23,11 +23,12 @@ public sealed class EpollConnectionTests(ITestOutputHelper output) : ServerTestK
         using var clientScope = client;
         connection.WaitReadable();
         client.Send("a"u8.ToArray());
-        ExpectMsg<SocketInput.Received>();
+        ExpectMsg<TransportSignal.Readable>();
         connection.WaitReadable();
-        ExpectMsg<SocketInput.Received>(TimeSpan.FromSeconds(3));
-        Assert.Equal(1, connection.TryReceive(new byte[16], out var error));
-        Assert.Equal(SocketError.Success, error);
+        ExpectMsg<TransportSignal.Readable>(TimeSpan.FromSeconds(3));
+        var read = connection.TryReceive(new byte[16]);
+        Assert.Equal(1, read.Bytes);
+        Assert.Equal(SocketError.Success, read.Error);
         connection.Close();
     }
 
@@ -38,23 +39,24 @@ public sealed class EpollConnectionTests(ITestOutputHelper output) : ServerTestK
         using var clientScope = client;
         connection.WaitReadable();
         client.Send("abc"u8.ToArray());
-        ExpectMsg<SocketInput.Received>();
-        Assert.Equal(3, connection.TryReceive(new byte[16], out _));
+        ExpectMsg<TransportSignal.Readable>();
+        Assert.Equal(3, connection.TryReceive(new byte[16]).Bytes);
         connection.WaitReadable();
         // epoll reports a socket's current mask on any wakeup, so one edge with nothing new behind it can come
         // (seen once in CI). It must find nothing to read, and the wait after it must sleep: no read spin.
         var early = ReceiveOne(TimeSpan.FromMilliseconds(200));
         if (early is not null)
         {
-            Assert.IsType<SocketInput.Received>(early);
-            Assert.Equal(0, connection.TryReceive(new byte[16], out var error));
-            Assert.Equal(SocketError.WouldBlock, error);
+            Assert.IsType<TransportSignal.Readable>(early);
+            var nothing = connection.TryReceive(new byte[16]);
+            Assert.Equal(0, nothing.Bytes);
+            Assert.Equal(SocketError.WouldBlock, nothing.Error);
             connection.WaitReadable();
             ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         }
         client.Send("d"u8.ToArray());
-        ExpectMsg<SocketInput.Received>();
-        Assert.Equal(1, connection.TryReceive(new byte[16], out _));
+        ExpectMsg<TransportSignal.Readable>();
+        Assert.Equal(1, connection.TryReceive(new byte[16]).Bytes);
         connection.Close();
     }
 
@@ -66,7 +68,7 @@ public sealed class EpollConnectionTests(ITestOutputHelper output) : ServerTestK
         var data = Loopback.Pattern(8 * 1024 * 1024, seed: 3); // more than both loopback buffers hold
         connection.SendAsync(data);
         var echoed = Loopback.ReadExactly(client, data.Length);
-        Assert.Equal(data.Length, ExpectMsg<SocketInput.SendCompleted>().Bytes);
+        Assert.Equal(data.Length, ExpectMsg<TransportSignal.Sent>().Bytes);
         Assert.Equal(data, echoed);
         connection.Close();
     }

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Dispatch;
 using Akka.TestKit.Xunit2;
 using ActorNet.Dispatch;
+using ActorNet.Transport;
 using ActorNet.Handlers;
 using ActorNet.Protocol;
 using ActorNet.Server;
@@ -33,8 +34,7 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
         var executor = new EventLoopExecutor("test");
         var order = new List<string>();
         var threads = new HashSet<int>();
-        var was = EventLoopExecutor.EnterIo();
-        try
+        using (IoThreadScope.Enter())
         {
             executor.Execute(new Step(() =>
             {
@@ -53,10 +53,6 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
             // The trampoline is empty again: the next one runs at once.
             executor.Execute(new Step(() => order.Add("next")));
             Assert.Equal("next", order[^1]);
-        }
-        finally
-        {
-            EventLoopExecutor.ExitIo(was);
         }
     }
 
@@ -84,8 +80,7 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
         var inline = 0;
         const int Extra = 10;
         using var elsewhere = new CountdownEvent(Extra);
-        var was = EventLoopExecutor.EnterIo();
-        try
+        using (IoThreadScope.Enter())
         {
             executor.Execute(new Step(() =>
             {
@@ -96,10 +91,6 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
                         else elsewhere.Signal();
                     }));
             }));
-        }
-        finally
-        {
-            EventLoopExecutor.ExitIo(was);
         }
         Assert.Equal(EventLoopExecutor.MaxRunsPerTurn - 1, inline);
         Assert.True(elsewhere.Wait(TimeSpan.FromSeconds(5)), "the runs over the budget did not run on the pool");

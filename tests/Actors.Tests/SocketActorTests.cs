@@ -33,7 +33,7 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
         Watch(socket);
         connection.Feed("abc"u8.ToArray());
         connection.FeedEof();
-        socket.Tell(SocketInput.Received.Instance);
+        socket.Tell(TransportSignal.Readable.Instance);
         Assert.Equal("abc", Encoding.ASCII.GetString(ExpectMsg<SocketProtocol.Data>().Bytes));
         ExpectMsg<SocketProtocol.Ended>();
         // A short read waits for readability instead of reading again; the pending EOF answers the wait at once.
@@ -49,7 +49,7 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
     {
         var (socket, connection, calls) = Start(Loopback0 with { AllowHalfOpen = true });
         connection.FeedEof();
-        socket.Tell(SocketInput.Received.Instance);
+        socket.Tell(TransportSignal.Readable.Instance);
         ExpectMsg<SocketProtocol.Ended>();
         calls.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         socket.Tell(new SocketProtocol.Write("late"u8.ToArray()));
@@ -69,7 +69,7 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
         calls.ExpectMsg("send-async 3");
         socket.Tell(SocketProtocol.End.Instance);
         calls.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // no FIN while 3 bytes wait
-        socket.Tell(new SocketInput.SendCompleted(3));
+        socket.Tell(new TransportSignal.Sent(3));
         calls.ExpectMsg("shutdown");
     }
 
@@ -83,7 +83,7 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
         calls.ExpectMsg("send-async 1");
         socket.Tell(new SocketProtocol.Write("bb"u8.ToArray()));
         socket.Tell(new SocketProtocol.Write("ccc"u8.ToArray()));
-        socket.Tell(new SocketInput.SendCompleted(1));
+        socket.Tell(new TransportSignal.Sent(1));
         calls.ExpectMsg("send-async 5");
     }
 
@@ -91,7 +91,7 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
     public void A_reset_is_an_ECONNRESET_error_then_Close_with_an_error()
     {
         var (socket, _, calls) = Start();
-        socket.Tell(new SocketInput.TransportFailed(SocketError.ConnectionReset, "read"));
+        socket.Tell(new TransportSignal.Failed(SocketError.ConnectionReset, "read"));
         ExpectMsg<SocketProtocol.ErrorOccurred>(e =>
         {
             Assert.Equal("ECONNRESET", e.Error.Code);
@@ -129,11 +129,11 @@ public sealed class SocketActorTests(ITestOutputHelper output) : ServerTestKit(o
         var (socket, connection, calls) = Start();
         socket.Tell(SocketProtocol.Pause.Instance);
         connection.Feed("x"u8.ToArray());
-        socket.Tell(SocketInput.Received.Instance);
+        socket.Tell(TransportSignal.Readable.Instance);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         socket.Tell(SocketProtocol.Resume.Instance);
         calls.ExpectMsg("wait-readable");
-        socket.Tell(SocketInput.Received.Instance);
+        socket.Tell(TransportSignal.Readable.Instance);
         ExpectMsg<SocketProtocol.Data>();
     }
 

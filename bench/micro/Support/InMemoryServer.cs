@@ -116,7 +116,7 @@ public sealed class InMemoryPeer : IDisposable
         var got = 0;
         while (got < count)
         {
-            var n = _connection.TryReceive(scratch[..Math.Min(scratch.Length, count - got)], out var error);
+            var (n, error, _) = _connection.TryReceive(scratch[..Math.Min(scratch.Length, count - got)]);
             if (error == SocketError.Success)
             {
                 if (n == 0) throw new InvalidOperationException($"peer receive: FIN after {got} of {count} bytes");
@@ -148,7 +148,7 @@ public sealed class InMemoryPeer : IDisposable
         protected override void TellInternal(object message, IActorRef sender)
         {
             // Received (readable or FIN); SendCompleted/TransportFailed only follow SendAsync, which the peer does not use.
-            if (message is SocketInput.Received) readable.Set();
+            if (message is TransportSignal.Readable) readable.Set();
         }
     }
 }

@@ -20,11 +20,7 @@ internal sealed class PendingConnection : ITransportConnection
 
     public void WaitReadable() { }
 
-    public int TryReceive(Span<byte> buffer, out SocketError error)
-    {
-        error = SocketError.NotConnected;
-        return 0;
-    }
+    public ReadResult TryReceive(Span<byte> buffer) => ReadResult.Failure(SocketError.NotConnected);
 
     public int TrySend(ReadOnlySpan<byte> data, out SocketError error)
     {

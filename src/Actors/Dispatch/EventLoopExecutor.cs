@@ -1,9 +1,10 @@
 using Akka.Dispatch;
+using ActorNet.Transport;
 
 namespace ActorNet.Dispatch;
 
 /// <summary>
-/// Runs a mailbox on the thread that scheduled it ("event-loop" mode), but only on an I/O completion thread: with
+/// Runs a mailbox on the thread that scheduled it ("event-loop" mode), but only on an I/O thread (inside an <see cref="IoThreadScope"/>, which transports open around each completion): with
 /// inline socket completions, a socket actor then handles its read on the socket engine's thread, with no hand-off.
 /// A mailbox scheduled from any other thread (Akka's scheduler, a parent creating the actor, another dispatcher's
 /// actor) goes to the thread pool instead, so it never runs inside that thread's work. A mailbox scheduled while this
@@ -18,19 +19,6 @@ public sealed class EventLoopExecutor(string id) : ExecutorService(id)
 
     [ThreadStatic] private static Queue<IRunnable>? t_pending;
     [ThreadStatic] private static bool t_running;
-    [ThreadStatic] private static bool t_ioThread;
-
-    /// <summary>Marks the current thread as running an I/O completion until <see cref="ExitIo"/>; returns the previous mark.</summary>
-    public static bool EnterIo()
-    {
-        var was = t_ioThread;
-        t_ioThread = true;
-        return was;
-    }
-
-    /// <summary>Restores the mark <see cref="EnterIo"/> returned.</summary>
-    public static void ExitIo(bool was) => t_ioThread = was;
-
     /// <inheritdoc />
     public override void Execute(IRunnable run)
     {
@@ -39,7 +27,7 @@ public sealed class EventLoopExecutor(string id) : ExecutorService(id)
             (t_pending ??= new Queue<IRunnable>()).Enqueue(run);
             return;
         }
-        if (!t_ioThread)
+        if (!IoThreadScope.IsActive)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static r => RunTurn(r), run, preferLocal: false);
             return;

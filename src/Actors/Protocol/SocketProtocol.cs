@@ -84,45 +84,11 @@ public static class SocketProtocol
 }
 
 /// <summary>
-/// The socket actor's state-machine inputs that come from a transport, its timers and its supervisor
-/// (see ARCHITECTURE.md, "The socket actor"). Transports outside this assembly send these.
+/// What a connection's supervisor tells its socket actors (the transport's own messages are <see cref="TransportSignal"/>).
 /// </summary>
 public static class SocketInput
 {
-    /// <summary>A client socket's connection is up.</summary>
-    public sealed record Connected(Transport.ITransportConnection Connection);
-
-    /// <summary>A client socket could not connect (resolve, bind or connect failed, or timed out).</summary>
-    public sealed record ConnectFailed(NetError Error);
-
-    /// <summary>The transport has bytes (or EOF) ready to be taken with <c>TryReceive</c>.</summary>
-    public sealed record Received
-    {
-        /// <summary>The single instance.</summary>
-        public static Received Instance { get; } = new();
-    }
-
-    /// <summary>An asynchronous send finished; <paramref name="Bytes"/> left the queue.</summary>
-    public sealed record SendCompleted(int Bytes);
-
-    /// <summary>A transport operation failed.</summary>
-    public sealed record TransportFailed(System.Net.Sockets.SocketError Error, string Syscall);
-
-    /// <summary>The idle timer fired; the socket checks the stored deadline.</summary>
-    public sealed record Timeout
-    {
-        /// <summary>The single instance.</summary>
-        public static Timeout Instance { get; } = new();
-    }
-
-    /// <summary>The close timeout after our FIN expired without the peer's FIN.</summary>
-    public sealed record CloseTimeout
-    {
-        /// <summary>The single instance.</summary>
-        public static CloseTimeout Instance { get; } = new();
-    }
-
-    /// <summary>Close the connection for <paramref name="Reason"/>; the first reason wins.</summary>
+    /// <summary>Close the connection for <paramref name="Reason"/> (server drain or abort); the first reason wins.</summary>
     public sealed record Shutdown(ShutdownReason Reason);
 }
 

@@ -7,9 +7,17 @@ using ActorNet.Protocol;
 namespace ActorNet.Transport;
 
 /// <summary>
-/// The seam between a socket actor and one connection of a transport. Only the owning socket
-/// actor calls it, from inside its message handler, so implementations need no locking for
-/// calls; completions arrive at the owner as <see cref="SocketInput"/> messages.
+/// The seam between a socket actor and one connection of a transport. The rules every transport keeps:
+/// <list type="bullet">
+/// <item>Only the owning socket actor calls it, from inside its message handler, so implementations need no locking
+/// for calls; completions arrive at the owner as <see cref="TransportSignal"/> messages, never as exceptions.</item>
+/// <item>At most one read wait (<see cref="WaitReadable"/>) and one asynchronous send (<see cref="SendAsync"/>) are
+/// outstanding at a time.</item>
+/// <item>Whether a read emptied the connection is the transport's to say (<see cref="ReadResult.Drained"/>); the owner
+/// reads again only when it was not drained, otherwise it waits for <see cref="TransportSignal.Readable"/>.</item>
+/// <item>A transport that tells its owner from threads of its own (an event loop, I/O completions) wraps each
+/// delivery in <see cref="IoThreadScope.Enter"/>, so that socket actors in event-loop mode run right there.</item>
+/// </list>
 /// </summary>
 public interface ITransportConnection
 {
@@ -23,20 +31,20 @@ public interface ITransportConnection
     void Attach(IActorRef owner);
 
     /// <summary>
-    /// Arms one wait for readable data or EOF; <see cref="SocketInput.Received"/> (or <see cref="SocketInput.TransportFailed"/>)
-    /// follows once. Data or EOF already waiting completes it at once, even when an earlier <see cref="SocketInput.Received"/>
+    /// Arms one wait for readable data or EOF; <see cref="TransportSignal.Readable"/> (or <see cref="TransportSignal.Failed"/>)
+    /// follows once. Data or EOF already waiting completes it at once, even when an earlier <see cref="TransportSignal.Readable"/>
     /// was not followed by a read (the owner paused): a transport with edge-triggered readiness must track that. A
     /// completion may find nothing to read (<see cref="SocketError.WouldBlock"/>); the owner then simply waits again.
     /// </summary>
     void WaitReadable();
 
-    /// <summary>Non-blocking read: bytes read, 0 with <see cref="SocketError.Success"/> at EOF, or an error (<see cref="SocketError.WouldBlock"/> when nothing is ready).</summary>
-    int TryReceive(Span<byte> buffer, out SocketError error);
+    /// <summary>Non-blocking read into <paramref name="buffer"/>; see <see cref="ReadResult"/>.</summary>
+    ReadResult TryReceive(Span<byte> buffer);
 
     /// <summary>Non-blocking write of what the kernel takes now; the rest is the caller's to queue.</summary>
     int TrySend(ReadOnlySpan<byte> data, out SocketError error);
 
-    /// <summary>Sends all of <paramref name="data"/> asynchronously; <see cref="SocketInput.SendCompleted"/> or <see cref="SocketInput.TransportFailed"/> follows. One at a time.</summary>
+    /// <summary>Sends all of <paramref name="data"/> asynchronously; <see cref="TransportSignal.Sent"/> or <see cref="TransportSignal.Failed"/> follows. One at a time.</summary>
     void SendAsync(ReadOnlyMemory<byte> data);
 
     /// <summary>shutdown(SHUT_WR): sends FIN.</summary>
@@ -115,7 +123,7 @@ public sealed record TransportAcceptFailed(SocketError Error);
 /// <summary>Makes one outgoing connection for a client socket actor.</summary>
 public interface ITransportConnector
 {
-    /// <summary>Starts connecting; <see cref="SocketInput.Connected"/> or <see cref="SocketInput.ConnectFailed"/> follows once.</summary>
+    /// <summary>Starts connecting; <see cref="TransportSignal.ConnectSucceeded"/> or <see cref="TransportSignal.ConnectFailed"/> follows once.</summary>
     void Connect(IActorRef owner);
 
     /// <summary>Cancels the attempt (destroy while connecting); nothing follows. Idempotent.</summary>

@@ -39,23 +39,19 @@ internal sealed class ScriptedConnection(IActorRef calls) : ITransportConnection
     {
         calls.Tell("wait-readable");
         lock (_reads)
-            if (_reads.Count > 0) _owner.Tell(SocketInput.Received.Instance);
+            if (_reads.Count > 0) _owner.Tell(TransportSignal.Readable.Instance);
     }
 
-    public int TryReceive(Span<byte> buffer, out SocketError error)
+    // Each scripted read is one short read, which drains the connection: the socket actor then waits again.
+    public ReadResult TryReceive(Span<byte> buffer)
     {
         lock (_reads)
         {
-            error = SocketError.Success;
-            if (_reads.Count == 0)
-            {
-                error = SocketError.WouldBlock;
-                return 0;
-            }
+            if (_reads.Count == 0) return ReadResult.WouldBlock;
             var next = _reads.Dequeue();
-            if (next is null) return 0;
+            if (next is null) return ReadResult.EndOfStream;
             next.CopyTo(buffer);
-            return next.Length;
+            return ReadResult.Data(next.Length, buffer.Length);
         }
     }
 

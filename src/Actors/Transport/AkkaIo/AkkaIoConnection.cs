@@ -70,7 +70,7 @@ internal sealed class AkkaIoConnection : ITransportConnection
         {
             if (_incoming.Count > 0 || _eof || _error != SocketError.Success)
             {
-                _owner.Tell(SocketInput.Received.Instance);
+                _owner.Tell(TransportSignal.Readable.Instance);
                 return;
             }
             if (_waiting) return;
@@ -80,17 +80,12 @@ internal sealed class AkkaIoConnection : ITransportConnection
         Bridge.Tell(AkkaIoConnectionBridge.ReadOnce.Instance);
     }
 
-    public int TryReceive(Span<byte> buffer, out SocketError error)
+    public ReadResult TryReceive(Span<byte> buffer)
     {
         lock (_gate)
         {
-            error = _error;
-            if (error != SocketError.Success) return 0;
-            if (_incoming.Count == 0)
-            {
-                if (!_eof) error = SocketError.WouldBlock;
-                return 0;
-            }
+            if (_error != SocketError.Success) return ReadResult.Failure(_error);
+            if (_incoming.Count == 0) return _eof ? ReadResult.EndOfStream : ReadResult.WouldBlock;
             var total = 0;
             while (_incoming.Count > 0 && total < buffer.Length)
             {
@@ -103,7 +98,8 @@ internal sealed class AkkaIoConnection : ITransportConnection
                 _incoming.Dequeue();
                 _offset = 0;
             }
-            return total;
+            // Drained when every chunk Akka delivered was taken: the next one comes with the next Readable.
+            return new ReadResult(total, SocketError.Success, _incoming.Count == 0);
         }
     }
 
@@ -199,7 +195,7 @@ internal sealed class AkkaIoConnection : ITransportConnection
         {
             if (_closeRequested) return;
             _error = error;
-            _owner.Tell(new SocketInput.TransportFailed(error, "read"));
+            _owner.Tell(new TransportSignal.Failed(error, "read"));
         }
     }
 
@@ -225,7 +221,7 @@ internal sealed class AkkaIoConnection : ITransportConnection
     {
         if (!_waiting) return;
         _waiting = false;
-        _owner.Tell(SocketInput.Received.Instance);
+        _owner.Tell(TransportSignal.Readable.Instance);
     }
 
     private static NetError Unsupported(string option) => new("ERR_TRANSPORT_UNSUPPORTED", "setsockopt",

@@ -71,10 +71,10 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                 Context.Stop(Self);
                 return true;
             case WriteAck ack:
-                _owner.Tell(new SocketInput.SendCompleted(ack.Bytes));
+                _owner.Tell(new TransportSignal.Sent(ack.Bytes));
                 return true;
             case Tcp.CommandFailed failed:
-                _owner.Tell(new SocketInput.TransportFailed(failed.Cmd is Tcp.Write ? SocketError.NoBufferSpaceAvailable : SocketError.SocketError,
+                _owner.Tell(new TransportSignal.Failed(failed.Cmd is Tcp.Write ? SocketError.NoBufferSpaceAvailable : SocketError.SocketError,
                     failed.Cmd is Tcp.Write ? "write" : "close"));
                 return true;
             case Terminated t when t.ActorRef.Equals(_tcp):

@@ -62,26 +62,21 @@ public sealed class InMemoryConnection : ITransportConnection
     {
         lock (_pipe.Gate)
         {
-            if (Incoming.Count > 0 || Incoming.Fin || _pipe.ResetError != SocketError.Success) Notify(SocketInput.Received.Instance);
+            if (Incoming.Count > 0 || Incoming.Fin || _pipe.ResetError != SocketError.Success) Notify(TransportSignal.Readable.Instance);
             else _waitingToRead = true;
         }
     }
 
     /// <inheritdoc />
-    public int TryReceive(Span<byte> buffer, out SocketError error)
+    public ReadResult TryReceive(Span<byte> buffer)
     {
         lock (_pipe.Gate)
         {
-            error = _pipe.ResetError;
-            if (error != SocketError.Success) return 0;
-            if (Incoming.Count == 0)
-            {
-                if (!Incoming.Fin) error = SocketError.WouldBlock;
-                return 0;
-            }
+            if (_pipe.ResetError != SocketError.Success) return ReadResult.Failure(_pipe.ResetError);
+            if (Incoming.Count == 0) return Incoming.Fin ? ReadResult.EndOfStream : ReadResult.WouldBlock;
             var n = Incoming.Read(buffer);
             Peer.PushPending(); // room again: the peer's waiting send goes on
-            return n;
+            return new ReadResult(n, SocketError.Success, Incoming.Count == 0);
         }
     }
 
@@ -175,7 +170,7 @@ public sealed class InMemoryConnection : ITransportConnection
     {
         if (!_waitingToRead) return;
         _waitingToRead = false;
-        Notify(SocketInput.Received.Instance);
+        Notify(TransportSignal.Readable.Instance);
     }
 
     private void PushPending()
@@ -184,7 +179,7 @@ public sealed class InMemoryConnection : ITransportConnection
         if (!CanSend(out var error))
         {
             _pendingSend = default;
-            Notify(new SocketInput.TransportFailed(error, "write"));
+            Notify(new TransportSignal.Failed(error, "write"));
             return;
         }
         var n = Outgoing.Write(_pendingSend.Span[_pendingSent..]);
@@ -193,14 +188,14 @@ public sealed class InMemoryConnection : ITransportConnection
         if (_pendingSent < _pendingSend.Length) return;
         var total = _pendingSend.Length;
         _pendingSend = default;
-        Notify(new SocketInput.SendCompleted(total));
+        Notify(new TransportSignal.Sent(total));
     }
 
     private void FailPending()
     {
         if (_pendingSend.IsEmpty) return;
         _pendingSend = default;
-        Notify(new SocketInput.TransportFailed(SocketError.ConnectionReset, "write"));
+        Notify(new TransportSignal.Failed(SocketError.ConnectionReset, "write"));
     }
 
     private void Notify(object message)

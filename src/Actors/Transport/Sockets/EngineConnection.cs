@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using ActorNet.Dispatch;
 using ActorNet.Protocol;
 
 namespace ActorNet.Transport.Sockets;
@@ -63,18 +62,11 @@ internal sealed class EngineConnection(Socket socket) : SocketsConnection(socket
 
         protected abstract object Result();
 
-        // An I/O completion: a socket actor on the event-loop dispatcher may run right here (EventLoopExecutor).
+        // An I/O completion: a socket actor on the event-loop dispatcher may run right here.
         protected override void OnCompleted(SocketAsyncEventArgs e)
         {
-            var was = EventLoopExecutor.EnterIo();
-            try
-            {
-                Complete();
-            }
-            finally
-            {
-                EventLoopExecutor.ExitIo(was);
-            }
+            using var scope = IoThreadScope.Enter();
+            Complete();
         }
     }
 
@@ -83,14 +75,14 @@ internal sealed class EngineConnection(Socket socket) : SocketsConnection(socket
         public ReadWait(EngineConnection connection) : base(connection) => SetBuffer(Memory<byte>.Empty);
 
         protected override object Result() => SocketError == SocketError.Success
-            ? SocketInput.Received.Instance
-            : new SocketInput.TransportFailed(SocketError, "read");
+            ? TransportSignal.Readable.Instance
+            : new TransportSignal.Failed(SocketError, "read");
     }
 
     private sealed class SendOperation(EngineConnection connection) : Operation(connection)
     {
         protected override object Result() => SocketError == SocketError.Success
-            ? new SocketInput.SendCompleted(BytesTransferred)
-            : new SocketInput.TransportFailed(SocketError, "write");
+            ? new TransportSignal.Sent(BytesTransferred)
+            : new TransportSignal.Failed(SocketError, "write");
     }
 }

@@ -29,7 +29,7 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
     public override void Attach(IActorRef owner)
     {
         base.Attach(owner);
-        _loop = EpollLoop.Next();
+        _loop = EpollLoop.Acquire();
         var errno = _loop.Register(this, (int)Socket.SafeHandle.DangerousGetHandle());
         if (errno != 0) _registerError = ErrorOf(errno);
     }
@@ -42,7 +42,7 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
         if (IsClosed) return;
         if (_registerError != SocketError.Success)
         {
-            Deliver(new SocketInput.TransportFailed(_registerError, "read"));
+            Deliver(new TransportSignal.Failed(_registerError, "read"));
             return;
         }
         if (_mayHaveMore || _readEndSeen)
@@ -56,11 +56,11 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
         if (Consume(ref _readState)) DeliverReceived();
     }
 
-    public override int TryReceive(Span<byte> buffer, out SocketError error)
+    public override ReadResult TryReceive(Span<byte> buffer)
     {
-        var n = base.TryReceive(buffer, out error);
-        _mayHaveMore = n == buffer.Length && error == SocketError.Success;
-        return n;
+        var result = base.TryReceive(buffer);
+        _mayHaveMore = !result.Drained;
+        return result;
     }
 
     public override void SendAsync(ReadOnlyMemory<byte> data)
@@ -68,7 +68,7 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
         if (IsClosed) return;
         if (_registerError != SocketError.Success)
         {
-            Deliver(new SocketInput.TransportFailed(_registerError, "write"));
+            Deliver(new TransportSignal.Failed(_registerError, "write"));
             return;
         }
         _sending = data;
@@ -89,10 +89,16 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
 
     protected override void OnClosing() => _loop?.Unregister(Id);
 
+    // The socket is closed: this connection's share of the loops is given back.
+    protected override void OnClosed()
+    {
+        if (_loop is not null) EpollLoop.Release();
+    }
+
     private void DeliverReceived()
     {
         _mayHaveMore = true;
-        Deliver(SocketInput.Received.Instance);
+        Deliver(TransportSignal.Readable.Instance);
     }
 
     // Sends until done, an error, or the kernel's buffer is full (then the next write edge goes on, on the loop).
@@ -118,13 +124,13 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
                 _sent += n;
                 if (_sent < _sending.Length) continue;
                 _sending = default;
-                Deliver(new SocketInput.SendCompleted(_sent));
+                Deliver(new TransportSignal.Sent(_sent));
                 return;
             }
             if (error != SocketError.WouldBlock)
             {
                 _sending = default;
-                Deliver(new SocketInput.TransportFailed(error, "write"));
+                Deliver(new TransportSignal.Failed(error, "write"));
                 return;
             }
             if (Consume(ref _writeState)) continue;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using ActorNet.Dispatch;
+using ActorNet.Protocol;
 
 namespace ActorNet.Transport.Sockets;
 
@@ -8,7 +8,10 @@ namespace ActorNet.Transport.Sockets;
 /// One of ActorNet's own epoll loops (Linux): a background thread that waits on an edge-triggered epoll set and
 /// hands each readiness edge to its <see cref="EpollConnection"/>. Unlike .NET's socket engine it makes no
 /// system call to arm a wait or to complete one: per echoed message the socket sees one read and one write,
-/// as under libuv. There is one loop per core, shared by every server in the process.
+/// as under libuv. There is one loop per core, shared by every server in the process. The loops have a lifetime:
+/// they start with the first share taken (<see cref="Acquire"/>: an epoll listener, or a connection attached to a
+/// loop) and stop when the last share is given back (<see cref="Release"/>), so a process whose servers all closed
+/// keeps no loop threads.
 /// </summary>
 internal sealed unsafe class EpollLoop
 {
@@ -20,12 +23,17 @@ internal sealed unsafe class EpollLoop
     private const uint EpollEt = 1u << 31;
     private const int EpollCtlAdd = 1;
     private const int EpollCloExec = 0x80000;
+    private const int EfdNonBlock = 0x800;
     private const int Eintr = 4;
     private const int MaxEvents = 256;
+    // The registration id of the loop's own eventfd, which Stop writes to; no connection has it (slot -1).
+    private const long WakeId = -1;
 
     private static readonly object Gate = new();
     private static EpollLoop[]? s_loops;
+    private static int s_shares;
     private static int s_next;
+    private static int s_running;
 
     // x86-64 packs struct epoll_event (12 bytes, data at offset 4); arm64 aligns it (16 bytes, data at 8).
     private static readonly bool Packed = RuntimeInformation.ProcessArchitecture == Architecture.X64;
@@ -33,6 +41,8 @@ internal sealed unsafe class EpollLoop
     private static readonly int DataOffset = Packed ? 4 : 8;
 
     private readonly int _epfd;
+    private readonly int _wakeFd;
+    private bool _stopping;
     // Registered connections by slot. An edge carries (generation << 32 | slot): a slot reused by a newer
     // connection has another generation, so an edge fetched for the old one is dropped, never misdelivered.
     private readonly object _slotsGate = new();
@@ -44,7 +54,24 @@ internal sealed unsafe class EpollLoop
     private EpollLoop(int index)
     {
         _epfd = epoll_create1(EpollCloExec);
-        if (_epfd < 0) throw new InvalidOperationException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        if (_epfd < 0) throw Failure("epoll_create1", Marshal.GetLastPInvokeError());
+        _wakeFd = eventfd(0, EpollCloExec | EfdNonBlock);
+        if (_wakeFd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            close(_epfd);
+            throw Failure("eventfd", errno);
+        }
+        var ev = stackalloc byte[16];
+        *(uint*)ev = EpollIn;
+        *(long*)(ev + DataOffset) = WakeId;
+        if (epoll_ctl(_epfd, EpollCtlAdd, _wakeFd, ev) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            CloseHandles();
+            throw Failure("epoll_ctl", errno);
+        }
+        Interlocked.Increment(ref s_running);
         new Thread(Run) { IsBackground = true, Name = $"actornet-epoll-{index}" }.Start();
     }
 
@@ -52,24 +79,71 @@ internal sealed unsafe class EpollLoop
     public static bool IsSupported { get; } = OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
-    /// <summary>The loop for the next connection (round robin; the loops start on first use).</summary>
-    public static EpollLoop Next()
-    {
-        var loops = Volatile.Read(ref s_loops) ?? Start();
-        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
-    }
+    /// <summary>Loop threads running now (tests check that the loops stop).</summary>
+    internal static int RunningLoops => Volatile.Read(ref s_running);
 
-    private static EpollLoop[] Start()
+    /// <summary>
+    /// Takes a share of the loops, starting them when none runs, and returns the loop for the next connection
+    /// (round robin). Every share is given back with <see cref="Release"/>. Throws <see cref="NetException"/>
+    /// (e.g. EMFILE) when the loops cannot be made.
+    /// </summary>
+    public static EpollLoop Acquire()
     {
         lock (Gate)
         {
-            if (s_loops is { } started) return started;
-            var loops = new EpollLoop[Math.Max(1, Environment.ProcessorCount)];
-            for (var i = 0; i < loops.Length; i++) loops[i] = new EpollLoop(i);
-            Volatile.Write(ref s_loops, loops);
-            return loops;
+            var loops = s_loops ??= StartLoops();
+            s_shares++;
+            return loops[(int)((uint)++s_next % (uint)loops.Length)];
         }
     }
+
+    /// <summary>Gives a share back; the last one stops the loops (each finishes its current batch of edges).</summary>
+    public static void Release()
+    {
+        lock (Gate)
+        {
+            if (--s_shares > 0 || s_loops is null) return;
+            foreach (var loop in s_loops) loop.Stop();
+            s_loops = null;
+        }
+    }
+
+    private static EpollLoop[] StartLoops()
+    {
+        var loops = new EpollLoop[Math.Max(1, Environment.ProcessorCount)];
+        var made = 0;
+        try
+        {
+            for (; made < loops.Length; made++) loops[made] = new EpollLoop(made);
+            return loops;
+        }
+        finally
+        {
+            // A loop that could not be made: stop the ones that were, so a later try starts from nothing.
+            if (made < loops.Length)
+                for (var i = 0; i < made; i++) loops[i].Stop();
+        }
+    }
+
+    private void Stop()
+    {
+        ulong one = 1;
+        write(_wakeFd, &one, sizeof(ulong));
+    }
+
+    private void CloseHandles()
+    {
+        close(_wakeFd);
+        close(_epfd);
+    }
+
+    private static NetException Failure(string syscall, int errno) => new(errno switch
+    {
+        24 => new NetError("EMFILE", syscall, "too many open files"),
+        23 => new NetError("ENFILE", syscall, "file table overflow"),
+        12 => new NetError("ENOMEM", syscall, "not enough memory"),
+        _ => new NetError("EIO", syscall, $"failed with errno {errno}"),
+    });
 
     /// <summary>Adds the socket for read and write edges and sets the connection's id; returns the errno when epoll refused it, else 0.</summary>
     public int Register(EpollConnection connection, int fd)
@@ -120,16 +194,25 @@ internal sealed unsafe class EpollLoop
     private void Run()
     {
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EventSize));
-        while (true)
+        try
         {
-            var n = epoll_wait(_epfd, events, MaxEvents, -1);
-            if (n < 0)
+            while (!_stopping)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Eintr) continue;
-                throw new InvalidOperationException($"epoll_wait failed: errno {errno}");
+                var n = epoll_wait(_epfd, events, MaxEvents, -1);
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Eintr) continue;
+                    throw new InvalidOperationException($"epoll_wait failed: errno {errno}");
+                }
+                Dispatch(events, n);
             }
-            Dispatch(events, n);
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+            CloseHandles();
+            Interlocked.Decrement(ref s_running);
         }
     }
 
@@ -138,21 +221,19 @@ internal sealed unsafe class EpollLoop
     private void Dispatch(byte* events, int n)
     {
         // A socket actor on the event-loop dispatcher runs right here, as with .NET's inline completions.
-        var was = EventLoopExecutor.EnterIo();
-        try
+        using var scope = IoThreadScope.Enter();
+        for (var i = 0; i < n; i++)
         {
-            for (var i = 0; i < n; i++)
+            var e = events + i * EventSize;
+            var id = *(long*)(e + DataOffset);
+            if (id == WakeId)
             {
-                var e = events + i * EventSize;
-                var id = *(long*)(e + DataOffset);
-                var slot = (int)(uint)id;
-                var connection = Volatile.Read(ref Volatile.Read(ref _slots)[slot]);
-                if (connection is not null && connection.Id == id) connection.OnEdge(*(uint*)e);
+                _stopping = true;
+                continue;
             }
-        }
-        finally
-        {
-            EventLoopExecutor.ExitIo(was);
+            var slot = (int)(uint)id;
+            var connection = Volatile.Read(ref Volatile.Read(ref _slots)[slot]);
+            if (connection is not null && connection.Id == id) connection.OnEdge(*(uint*)e);
         }
     }
 
@@ -164,4 +245,13 @@ internal sealed unsafe class EpollLoop
 
     [DllImport("libc", SetLastError = true)]
     private static extern int epoll_wait(int epfd, byte* events, int maxEvents, int timeout);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int eventfd(uint initval, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint write(int fd, void* buf, nuint count);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
 }

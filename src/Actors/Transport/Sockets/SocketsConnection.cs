@@ -39,8 +39,13 @@ internal abstract class SocketsConnection : ITransportConnection
 
     public abstract void SendAsync(ReadOnlyMemory<byte> data);
 
-    public virtual int TryReceive(Span<byte> buffer, out SocketError error) =>
-        _closed ? Closed(out error) : Socket.Receive(buffer, SocketFlags.None, out error);
+    public virtual ReadResult TryReceive(Span<byte> buffer)
+    {
+        if (_closed) return ReadResult.Failure(SocketError.OperationAborted);
+        var n = Socket.Receive(buffer, SocketFlags.None, out var error);
+        // A short read almost always emptied the socket: waiting for readability saves a read that would get EAGAIN.
+        return ReadResult.From(n, error, buffer.Length);
+    }
 
     public int TrySend(ReadOnlySpan<byte> data, out SocketError error) =>
         _closed ? Closed(out error) : Socket.Send(data, SocketFlags.None, out error);

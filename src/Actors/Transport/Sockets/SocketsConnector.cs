@@ -27,11 +27,11 @@ internal sealed class SocketsConnector(ConnectOptions options) : ITransportConne
         object result;
         try
         {
-            result = new SocketInput.Connected(new EngineConnection(await ConnectAsync()));
+            result = new TransportSignal.ConnectSucceeded(new EngineConnection(await ConnectAsync()));
         }
         catch (NetException e)
         {
-            result = new SocketInput.ConnectFailed(e.Error);
+            result = new TransportSignal.ConnectFailed(e.Error);
         }
         catch (OperationCanceledException) when (Volatile.Read(ref _cancelled) == 1)
         {
@@ -40,16 +40,16 @@ internal sealed class SocketsConnector(ConnectOptions options) : ITransportConne
         catch (OperationCanceledException)
         {
             // The connect timeout fired while the name was still resolving.
-            result = new SocketInput.ConnectFailed(new NetError("ETIMEDOUT", "getaddrinfo", "timed out resolving the host name", options.Host, options.Port));
+            result = new TransportSignal.ConnectFailed(new NetError("ETIMEDOUT", "getaddrinfo", "timed out resolving the host name", options.Host, options.Port));
         }
         catch (ArgumentException e)
         {
             // A host name the resolver refuses (too long, bad characters): Node says ENOTFOUND too.
-            result = new SocketInput.ConnectFailed(new NetError("ENOTFOUND", "getaddrinfo", e.Message, options.Host, options.Port));
+            result = new TransportSignal.ConnectFailed(new NetError("ENOTFOUND", "getaddrinfo", e.Message, options.Host, options.Port));
         }
         if (Volatile.Read(ref _cancelled) == 1)
         {
-            if (result is SocketInput.Connected connected) connected.Connection.Abort();
+            if (result is TransportSignal.ConnectSucceeded connected) connected.Connection.Abort();
             return;
         }
         owner.Tell(result, ActorRefs.NoSender);

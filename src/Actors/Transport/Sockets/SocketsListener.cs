@@ -16,10 +16,25 @@ internal sealed class SocketsListener : ITransportListener
     private readonly AcceptOperation _accept;
     private IActorRef _connections = ActorRefs.Nobody;
     private IActorRef _errors = ActorRefs.Nobody;
-    private volatile bool _closed;
+    private int _closed;
 
     public SocketsListener(Socket socket, string? unixPath, bool epoll)
     {
+        // On transport epoll the listener holds a share of the epoll loops from listen to close, so they start here
+        // (an error names the listen call) and stay up between connections; live connections hold shares of their own.
+        if (epoll)
+        {
+            try
+            {
+                EpollLoop.Acquire();
+            }
+            catch (NetException)
+            {
+                socket.Dispose();
+                if (unixPath is not null) File.Delete(unixPath);
+                throw;
+            }
+        }
         _socket = socket;
         _unixPath = unixPath;
         _epoll = epoll;
@@ -40,17 +55,18 @@ internal sealed class SocketsListener : ITransportListener
 
     public void Close()
     {
-        if (_closed) return;
-        _closed = true;
+        // Atomic: the server and its listener actor may both close it, and the epoll share is given back once.
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         _socket.Dispose();
         if (_unixPath is not null) File.Delete(_unixPath);
+        if (_epoll) EpollLoop.Release();
     }
 
     private void AcceptLoop()
     {
         for (var i = 0; i < MaxSynchronousAccepts; i++)
         {
-            if (_closed) return;
+            if (Volatile.Read(ref _closed) != 0) return;
             _accept.AcceptSocket = null;
             bool pending;
             try
@@ -70,7 +86,7 @@ internal sealed class SocketsListener : ITransportListener
     /// <summary>Tells the owner about one finished accept; true when the loop may go on.</summary>
     private bool Deliver()
     {
-        if (_closed)
+        if (Volatile.Read(ref _closed) != 0)
         {
             _accept.AcceptSocket?.Dispose();
             return false;
