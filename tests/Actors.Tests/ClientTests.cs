@@ -310,11 +310,4 @@ public sealed class ClientTests(ITestOutputHelper output) : ServerTestKit(output
 
         public void OnData(ISocket socket, ReadOnlySpan<byte> data) { }
     }
-
-    private sealed class ScriptedConnector(IActorRef calls) : ITransportConnector
-    {
-        public void Connect(IActorRef owner) => calls.Tell("connect");
-
-        public void Cancel() => calls.Tell("cancel");
-    }
 }
