@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, "Config file": bad configuration and a busy port stop the server with a message; --help lists the keys.</summary>
+/// <summary>docs/contract.md, "Config file": bad configuration and a busy port stop the server with a message; --help lists the keys.</summary>
 public sealed class ConfigErrorTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ExitWithin = TimeSpan.FromSeconds(30);

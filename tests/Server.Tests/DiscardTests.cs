@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, handler <c>discard</c> (RFC 863): reads and drops everything, never writes.</summary>
+/// <summary>docs/contract.md, "Handlers", <c>discard</c> (RFC 863): reads and drops everything, never writes.</summary>
 public class DiscardTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, handler <c>echo</c> (= socket.pipe(socket)), with allow-half-open off and on.</summary>
+/// <summary>docs/contract.md, "Handlers", <c>echo</c> (= socket.pipe(socket)), with allow-half-open off and on.</summary>
 public class EchoTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, "Each accepted connection" 3: idle-timeout ends the server's side gracefully, once; every read and write restarts it.</summary>
+/// <summary>docs/contract.md, "Each accepted connection" 3: idle-timeout ends the server's side gracefully, once; every read and write restarts it.</summary>
 public class IdleTimeoutTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, "Each accepted connection" 1: max-connections.</summary>
+/// <summary>docs/contract.md, "Each accepted connection" 1: max-connections.</summary>
 public class MaxConnectionsTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

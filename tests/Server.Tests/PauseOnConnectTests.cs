@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, "Each accepted connection" 4: pause-on-connect: never read, nothing echoed, stays open; the rest still applies.</summary>
+/// <summary>docs/contract.md, "Each accepted connection" 4: pause-on-connect: never read, nothing echoed, stays open; the rest still applies.</summary>
 public class PauseOnConnectTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, "Process": readiness is a connect that is closed at once; the server treats it as an ordinary connection.</summary>
+/// <summary>docs/contract.md, "Process": readiness is a connect that is closed at once; the server treats it as an ordinary connection.</summary>
 public class ReadinessTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

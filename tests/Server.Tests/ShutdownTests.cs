@@ -46,7 +46,7 @@ internal static class Draining
         code > 128 && code < 160 ? $" (128 + {code - 128}: killed by the signal's default action, not drained)" : "";
 }
 
-/// <summary>CONTRACT.md, "Shutdown": SIGTERM or SIGINT close the listener and drain.</summary>
+/// <summary>docs/contract.md, "Shutdown": SIGTERM or SIGINT close the listener and drain.</summary>
 public class ShutdownTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
@@ -119,7 +119,7 @@ public class ShutdownTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>CONTRACT.md, "Shutdown": the drain deadline, a second signal, and drain-timeout = 0s.</summary>
+/// <summary>docs/contract.md, "Shutdown": the drain deadline, a second signal, and drain-timeout = 0s.</summary>
 public class ShutdownDeadlineTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>

@@ -5,8 +5,9 @@ using Xunit.Abstractions;
 namespace ActorNet.Tests;
 
 /// <summary>
-/// CONTRACT.md keep-alive and backlog, checked on the server's own sockets with <c>ss</c> (a client cannot see
-/// the peer's SO_KEEPALIVE or TCP_KEEPIDLE). Without ss the client-side checks still run.
+/// docs/contract.md, "Config file" and "Each accepted connection" 2: keep-alive and backlog, checked on the
+/// server's own sockets with <c>ss</c> (a client cannot see the peer's SO_KEEPALIVE or TCP_KEEPIDLE). Without ss
+/// the client-side checks still run.
 /// </summary>
 public class SocketOptionsTests(ITestOutputHelper output)
 {

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>CONTRACT.md, handler <c>tally</c>: counts the bytes received, writes the count and "\n" in its end callback, then ends.</summary>
+/// <summary>docs/contract.md, "Handlers", <c>tally</c>: counts the bytes received, writes the count and "\n" in its end callback, then ends.</summary>
 public class TallyTests(ITestOutputHelper output)
 {
     /// <summary>The contract's config block; the akka-io subclass sets the transport.</summary>
