@@ -59,7 +59,7 @@ public sealed record NetError(string Code, string? Syscall, string Message, stri
         _ => (endPoint.ToString(), null),
     };
 
-    // One closed vocabulary (STYLE.md 6); messages are libuv's uv_strerror texts.
+    // One closed vocabulary of error codes, as Node has; messages are libuv's uv_strerror texts.
     private static (string Code, string Message) Classify(SocketError error) => error switch
     {
         SocketError.ConnectionReset => ("ECONNRESET", "connection reset by peer"),

@@ -3,7 +3,7 @@ using System.Text;
 namespace ActorNet.Tests.Support;
 
 /// <summary>
-/// The contract's config block (CONTRACT.md, "Config file"): every key, with the values of the
+/// The contract's config block (docs/contract.md, "Config file"): every key, with the values of the
 /// contract's example as defaults. Values are raw HOCON text; <see cref="With"/> replaces one
 /// (dotted keys such as <c>keep-alive.idle</c> work) or adds an unknown one.
 /// </summary>
