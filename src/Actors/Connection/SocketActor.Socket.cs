@@ -1,6 +1,8 @@
 using System.Net;
+using Akka.Actor;
 using Akka.Event;
 using ActorNet.Options;
+using ActorNet.Protocol;
 using ActorNet.Transport;
 
 namespace ActorNet.Connection;
@@ -54,4 +56,28 @@ internal sealed partial class SocketActor
         if (keepAlive is not null && _connection.SetKeepAlive(keepAlive) is { } error)
             Logger.Warning("Connection {ConnectionId}: keep-alive not applied: {Error}", ConnectionId, error);
     }
+
+    private bool OnOptionCommand(object message)
+    {
+        switch (message)
+        {
+            case SocketProtocol.SetTimeout t:
+                SetTimeout(t.Timeout);
+                return true;
+            case SocketProtocol.SetKeepAlive k:
+                SetKeepAlive(k.KeepAlive);
+                return true;
+            case SocketProtocol.SetNoDelay n:
+                SetNoDelay(n.NoDelay);
+                return true;
+            case SocketProtocol.GetInfo:
+                Sender.Tell(Info());
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private SocketProtocol.SocketInfo Info() =>
+        new(ConnectionId, LocalEndPoint, RemoteEndPoint, _bytesRead, _bytesWritten, _queue.Length, StateName);
 }

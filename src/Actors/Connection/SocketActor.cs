@@ -12,7 +12,7 @@ namespace ActorNet.Connection;
 /// <summary>
 /// One connection: Node's socket state machine over a transport, with the handler called inside. This file holds
 /// the state and every transition; docs/socket-states.md is the table of states and inputs (checked by a test). The
-/// read pump, the write queue, the timers, socket options and the Props producers are in the other SocketActor.*.cs files.
+/// read pump (Reading), the write queue (Writing), the timers (Timers), socket options (Socket) and construction (Lifetime) are in the other SocketActor.*.cs files.
 /// </summary>
 /// <remarks>
 /// State is three small enums: the lifecycle, the read side and the write side. <see cref="Readable"/>,
@@ -41,25 +41,6 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     private ITransportConnection _connection = PendingConnection.Instance;
     private readonly ITransportConnector? _connector;
     private IActorRef _self = ActorRefs.Nobody;
-
-    /// <summary>A server-side socket: the connection is already established.</summary>
-    public SocketActor(ITransportConnection connection, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long connectionId)
-    {
-        _connection = connection;
-        _handlerFactory = handlerFactory;
-        _settings = settings;
-        ConnectionId = connectionId;
-    }
-
-    /// <summary>A client socket: starts in Connecting and connects with <paramref name="connector"/>.</summary>
-    public SocketActor(ITransportConnector connector, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long connectionId)
-    {
-        _connector = connector;
-        _life = Lifecycle.Connecting;
-        _handlerFactory = handlerFactory;
-        _settings = settings;
-        ConnectionId = connectionId;
-    }
 
     // Cached: ActorBase.Self is only valid on the actor's own thread, and handlers may hand this out.
     IActorRef ISocket.Self => _self;
@@ -142,20 +123,9 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
             case SocketProtocol.Resume:
                 Resume();
                 break;
-            case SocketProtocol.SetTimeout t:
-                SetTimeout(t.Timeout);
-                break;
-            case SocketProtocol.SetKeepAlive k:
-                SetKeepAlive(k.KeepAlive);
-                break;
-            case SocketProtocol.SetNoDelay n:
-                SetNoDelay(n.NoDelay);
-                break;
-            case SocketProtocol.GetInfo:
-                Sender.Tell(Info());
-                break;
             default:
-                Unhandled(message);
+                // SetTimeout, SetKeepAlive, SetNoDelay, GetInfo: options and facts, the same in every live state.
+                if (!OnOptionCommand(message)) Unhandled(message);
                 break;
         }
     }
@@ -346,23 +316,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
         return _life != Lifecycle.Closed;
     }
 
-    // ---- start and stop --------------------------------------------------------------------
-
-    protected override void PreStart()
-    {
-        // Akka drops an actor whose PreStart threw without calling PostStop: a throwing handler factory (or
-        // OnConnect) would leave the connection open until the GC finalized the socket.
-        var started = false;
-        try
-        {
-            Start();
-            started = true;
-        }
-        finally
-        {
-            if (!started) AbortAfterFailure();
-        }
-    }
+    // ---- start ---------------------------------------------------------------------------
 
     private void Start()
     {
@@ -374,26 +328,4 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
         if (_connector is null) OnConnected(_connection);
         else _connector.Connect(Self);
     }
-
-    // A failing handler must not get a fresh socket actor (the default for top-level actors): stop instead.
-    protected override void PostRestart(Exception reason) => Context.Stop(Self);
-
-    // Reached without Close only when the handler threw: reset, and the supervisor logs the cause.
-    protected override void PostStop() => AbortAfterFailure();
-
-    private void AbortAfterFailure()
-    {
-        // Akka cancels timers only in PostStop, which it skips after a failed start.
-        Timers.CancelAll();
-        if (_life == Lifecycle.Closed) return;
-        var wasConnecting = _life == Lifecycle.Connecting;
-        _life = Lifecycle.Closed;
-        if (wasConnecting) _connector?.Cancel();
-        else _connection.Abort();
-        _queue.Clear();
-        Logger.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
-    }
-
-    private SocketProtocol.SocketInfo Info() =>
-        new(ConnectionId, LocalEndPoint, RemoteEndPoint, _bytesRead, _bytesWritten, _queue.Length, StateName);
 }

@@ -1,12 +1,32 @@
 using Akka.Actor;
+using Akka.Event;
 using ActorNet.Handlers;
 using ActorNet.Transport;
 
 namespace ActorNet.Connection;
 
-/// <summary>How socket actors are made: Props, producers and connection ids.</summary>
+/// <summary>How socket actors are made (Props, producers, connection ids) and what happens when a handler throws.</summary>
 internal sealed partial class SocketActor
 {
+    /// <summary>A server-side socket: the connection is already established.</summary>
+    public SocketActor(ITransportConnection connection, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long connectionId)
+    {
+        _connection = connection;
+        _handlerFactory = handlerFactory;
+        _settings = settings;
+        ConnectionId = connectionId;
+    }
+
+    /// <summary>A client socket: starts in Connecting and connects with <paramref name="connector"/>.</summary>
+    public SocketActor(ITransportConnector connector, Func<IConnectionHandler> handlerFactory, ConnectionSettings settings, long connectionId)
+    {
+        _connector = connector;
+        _life = Lifecycle.Connecting;
+        _handlerFactory = handlerFactory;
+        _settings = settings;
+        ConnectionId = connectionId;
+    }
+
     private static long _lastConnectionId;
 
     /// <summary>A connection id unique in this process.</summary>
@@ -47,4 +67,40 @@ internal sealed partial class SocketActor
 
         public void Release(ActorBase actor) { }
     }
+
+    protected override void PreStart()
+    {
+        // Akka drops an actor whose PreStart threw without calling PostStop: a throwing handler factory (or
+        // OnConnect) would leave the connection open until the GC finalized the socket.
+        var started = false;
+        try
+        {
+            Start();
+            started = true;
+        }
+        finally
+        {
+            if (!started) AbortAfterFailure();
+        }
+    }
+
+    // A failing handler must not get a fresh socket actor (the default for top-level actors): stop instead.
+    protected override void PostRestart(Exception reason) => Context.Stop(Self);
+
+    // Reached without Close only when the handler threw: reset, and the supervisor logs the cause.
+    protected override void PostStop() => AbortAfterFailure();
+
+    private void AbortAfterFailure()
+    {
+        // Akka cancels timers only in PostStop, which it skips after a failed start.
+        Timers.CancelAll();
+        if (_life == Lifecycle.Closed) return;
+        var wasConnecting = _life == Lifecycle.Connecting;
+        _life = Lifecycle.Closed;
+        if (wasConnecting) _connector?.Cancel();
+        else _connection.Abort();
+        _queue.Clear();
+        Logger.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
+    }
+
 }
