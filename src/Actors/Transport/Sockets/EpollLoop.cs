@@ -72,7 +72,17 @@ internal sealed unsafe class EpollLoop
             throw Failure("epoll_ctl", errno);
         }
         Interlocked.Increment(ref s_running);
-        new Thread(Run) { IsBackground = true, Name = $"actornet-epoll-{index}" }.Start();
+        try
+        {
+            new Thread(Run) { IsBackground = true, Name = $"actornet-epoll-{index}" }.Start();
+        }
+        catch (OutOfMemoryException)
+        {
+            // What the runtime throws when the OS refuses a thread (e.g. no descriptor left for it): nothing leaks.
+            Interlocked.Decrement(ref s_running);
+            CloseHandles();
+            throw new NetException(new NetError("EAGAIN", "pthread_create", "could not start an epoll loop thread"));
+        }
     }
 
     /// <summary>Linux on x64 or arm64, where the epoll_event layout is known.</summary>
