@@ -30,7 +30,7 @@ public sealed record ServerOptions
     /// <summary>Listen backlog, 1..65535. Defaults to 511 (Node's).</summary>
     public int Backlog { get; init; } = 511;
 
-    /// <summary>The handler's name (built-in: echo, discard, tally). Defaults to echo.</summary>
+    /// <summary>The handler's name in the server's <see cref="Handlers.HandlerRegistry"/> (<see cref="Handlers.HandlerRegistry.BuiltIn"/> unless the host registered more). Defaults to echo.</summary>
     public string Handler { get; init; } = "echo";
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using ActorNet.Handlers;
 using ActorNet.Transport.Sockets;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
@@ -12,9 +13,6 @@ public static class ServerOptionsReader
 {
     /// <summary>The HOCON section the options live in.</summary>
     public const string Section = "actornet.server";
-
-    /// <summary>The handler names the library ships (see <see cref="Handlers.BuiltInHandlers"/>).</summary>
-    public static readonly IReadOnlyCollection<string> BuiltInHandlerNames = ["echo", "discard", "tally"];
 
     /// <summary>Transports that exist in this build.</summary>
     public static readonly IReadOnlyCollection<string> Transports = ["sockets", "epoll", "auto", "akka-io", "in-memory"];
@@ -35,19 +33,19 @@ public static class ServerOptionsReader
     /// Reads <c>actornet.server</c> from <paramref name="config"/> layered over <see cref="Reference"/>.
     /// </summary>
     /// <param name="config">The user's configuration (may be empty).</param>
-    /// <param name="handlerNames">Valid handler names; defaults to the built-in ones.</param>
+    /// <param name="handlers">The handlers <c>handler</c> may name; defaults to <see cref="HandlerRegistry.BuiltIn"/>.</param>
     /// <exception cref="ConfigException">A value is mistyped, out of range or unknown; the message names the key.</exception>
-    public static ServerOptions Read(Config config, IReadOnlyCollection<string>? handlerNames = null)
+    public static ServerOptions Read(Config config, HandlerRegistry? handlers = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var full = config.WithFallback(Reference);
         RejectUnknownKeys(full);
         var r = new Reader(full);
-        handlerNames ??= BuiltInHandlerNames;
+        handlers ??= HandlerRegistry.BuiltIn;
 
         var handler = r.Word("handler");
-        if (!handlerNames.Contains(handler))
-            throw r.Error("handler", $"unknown handler \"{handler}\" (expected one of: {string.Join(", ", handlerNames)})");
+        if (handlers.Find(handler) is null)
+            throw r.Error("handler", $"unknown handler \"{handler}\" (expected one of: {string.Join(", ", handlers.Names)})");
         var transport = r.Word("transport");
         if (!Transports.Contains(transport))
             throw r.Error("transport", $"unknown transport \"{transport}\" (expected one of: {string.Join(", ", Transports)})");

@@ -46,14 +46,27 @@ public sealed class ServerActor : ReceiveActor
 
     /// <summary>Props for a server with <paramref name="options"/> (already validated) and a handler factory.</summary>
     /// <param name="options">The server's options, e.g. from <see cref="ServerOptionsReader.Read"/>.</param>
-    /// <param name="handlerFactory">Makes one handler per connection; null = the built-in handler named by <see cref="ServerOptions.Handler"/>.</param>
-    /// <param name="transport">The transport; null = the sockets transport.</param>
+    /// <param name="handlerFactory">Makes one handler per connection; null = the handler <see cref="HandlerRegistry.BuiltIn"/> has as <see cref="ServerOptions.Handler"/>.</param>
+    /// <param name="transport">The transport; null = the one <see cref="ServerOptions.Transport"/> names.</param>
     /// <exception cref="ArgumentException">No handler factory and no built-in handler of that name.</exception>
     public static Props Props(ServerOptions options, Func<IConnectionHandler>? handlerFactory = null, ITransport? transport = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var factory = handlerFactory ?? BuiltInHandlers.Find(options.Handler)
-            ?? throw new ArgumentException($"handler \"{options.Handler}\" is not built in; pass a handler factory", nameof(options));
+        if (handlerFactory is null) return Props(options, HandlerRegistry.BuiltIn, transport);
+        return Akka.Actor.Props.Create(() => new ServerActor(options, handlerFactory, transport));
+    }
+
+    /// <summary>Props for a server whose handler is the one <paramref name="handlers"/> has as <see cref="ServerOptions.Handler"/>.</summary>
+    /// <param name="options">The server's options, e.g. from <see cref="ServerOptionsReader.Read"/> with the same registry.</param>
+    /// <param name="handlers">The registry to take the handler from, e.g. <see cref="HandlerRegistry.BuiltIn"/> with the host's own.</param>
+    /// <param name="transport">The transport; null = the one <see cref="ServerOptions.Transport"/> names.</param>
+    /// <exception cref="ArgumentException"><paramref name="handlers"/> has no handler of that name.</exception>
+    public static Props Props(ServerOptions options, HandlerRegistry handlers, ITransport? transport = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handlers);
+        var factory = handlers.Find(options.Handler) ?? throw new ArgumentException(
+            $"handler \"{options.Handler}\" is not registered (registered: {string.Join(", ", handlers.Names)})", nameof(options));
         return Akka.Actor.Props.Create(() => new ServerActor(options, factory, transport));
     }
 
