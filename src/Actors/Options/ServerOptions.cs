@@ -34,10 +34,10 @@ public sealed record ServerOptions
     public string Handler { get; init; } = "echo";
 
     /// <summary>
-    /// The socket transport: <c>sockets</c> (the default), <c>epoll</c> (Linux), <c>akka-io</c> or <c>in-memory</c>.
-    /// The reader resolves <c>auto</c> to <c>epoll</c> where it is supported and <c>sockets</c> elsewhere.
+    /// The socket transport, a name in <see cref="Server.TransportRegistry.Names"/>; the reader resolves <c>auto</c>
+    /// (<see cref="Server.TransportRegistry.Resolve"/>). Defaults to <c>sockets</c>.
     /// </summary>
-    public string Transport { get; init; } = "sockets";
+    public string Transport { get; init; } = Server.TransportRegistry.Sockets;
 
     /// <summary>SO_REUSEPORT on the listening socket, so several processes can share the port. Defaults to off.</summary>
     public bool ReusePort { get; init; }

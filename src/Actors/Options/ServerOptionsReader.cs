@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using ActorNet.Handlers;
-using ActorNet.Transport.Sockets;
+using ActorNet.Server;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
@@ -13,9 +12,6 @@ public static class ServerOptionsReader
 {
     /// <summary>The HOCON section the options live in.</summary>
     public const string Section = "actornet.server";
-
-    /// <summary>Transports that exist in this build.</summary>
-    public static readonly IReadOnlyCollection<string> Transports = ["sockets", "epoll", "auto", "akka-io", "in-memory"];
 
     private static readonly string[] TopKeys =
     [
@@ -46,12 +42,8 @@ public static class ServerOptionsReader
         var handler = r.Word("handler");
         if (handlers.Find(handler) is null)
             throw r.Error("handler", $"unknown handler \"{handler}\" (expected one of: {string.Join(", ", handlers.Names)})");
-        var transport = r.Word("transport");
-        if (!Transports.Contains(transport))
-            throw r.Error("transport", $"unknown transport \"{transport}\" (expected one of: {string.Join(", ", Transports)})");
-        if (transport == "auto") transport = SocketsTransport.EpollSupported ? "epoll" : "sockets";
-        else if (transport == "epoll" && !SocketsTransport.EpollSupported)
-            throw r.Error("transport", $"epoll needs Linux on x64 or arm64 (this is {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}); use sockets or auto");
+        if (!TransportRegistry.TryResolve(r.Word("transport"), out var transport, out var transportProblem))
+            throw r.Error("transport", transportProblem);
 
         var host = r.Text("host");
         if (host.Length == 0) throw r.Error("host", "must not be empty (use \"::\" for any address)");
