@@ -37,7 +37,7 @@ internal sealed class Listener : ReceiveActor, IWithTimers
 
     protected override void PreStart() => _listener.StartAccepting(_supervisor, Self);
 
-    // Closing the listen socket is what refuses new connects (ARCHITECTURE.md, "Close / drain").
+    // Closing the listen socket is what refuses new connects (docs/architecture.md, "Close / drain").
     protected override void PostStop() => _listener.Close();
 
     private sealed record ResumeAccepting
