@@ -12,7 +12,7 @@ public sealed class ReferenceConfigTests
     public void The_server_reader_reads_exactly_the_keys_reference_conf_has_under_actornet_server()
     {
         var section = new ConfigSection(Config.Empty, ServerOptionsReader.Section);
-        ServerOptionsReader.Read(section, HandlerRegistry.BuiltIn);
+        ServerOptionsReader.ReadSection(section, HandlerRegistry.BuiltIn);
         Assert.Equal(ConfigSection.ReferenceKeys(ServerOptionsReader.Section).Order(), section.KeysRead.Order());
     }
 
@@ -20,7 +20,7 @@ public sealed class ReferenceConfigTests
     public void The_host_reader_reads_exactly_the_keys_reference_conf_has_under_actornet_host()
     {
         var section = new ConfigSection(Config.Empty, HostOptionsReader.Section);
-        HostOptionsReader.Read(section);
+        HostOptionsReader.ReadSection(section);
         Assert.Equal(["idle-memory-trim", "inline-socket-completions"], section.KeysRead.Order());
         Assert.Equal(ConfigSection.ReferenceKeys(HostOptionsReader.Section).Order(), section.KeysRead.Order());
     }

@@ -14,9 +14,9 @@ public static class HostOptionsReader
     /// </summary>
     /// <param name="config">The user's configuration (may be empty).</param>
     /// <exception cref="ConfigException">A value is mistyped, out of range or unknown; the message names the key.</exception>
-    public static HostOptions Read(Config config) => Read(new ConfigSection(config, Section));
+    public static HostOptions Read(Config config) => ReadSection(new ConfigSection(config, Section));
 
-    internal static HostOptions Read(ConfigSection r) => new()
+    internal static HostOptions ReadSection(ConfigSection r) => new()
     {
         InlineSocketCompletions = r.Flag("inline-socket-completions"),
         IdleMemoryTrimBytes = OffOrSize(r, "idle-memory-trim"),

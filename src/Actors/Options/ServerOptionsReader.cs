@@ -21,9 +21,9 @@ public static class ServerOptionsReader
     /// <param name="handlers">The handlers <c>handler</c> may name; defaults to <see cref="HandlerRegistry.BuiltIn"/>.</param>
     /// <exception cref="ConfigException">A value is mistyped, out of range or unknown; the message names the key.</exception>
     public static ServerOptions Read(Config config, HandlerRegistry? handlers = null) =>
-        Read(new ConfigSection(config, Section), handlers ?? HandlerRegistry.BuiltIn);
+        ReadSection(new ConfigSection(config, Section), handlers ?? HandlerRegistry.BuiltIn);
 
-    internal static ServerOptions Read(ConfigSection r, HandlerRegistry handlers)
+    internal static ServerOptions ReadSection(ConfigSection r, HandlerRegistry handlers)
     {
         var handler = r.Word("handler");
         if (handlers.Find(handler) is null)
