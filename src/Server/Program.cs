@@ -22,22 +22,22 @@ namespace ActorNet.Server
             CommandLine commandLine;
             Config config;
             ServerOptions options;
+            HostOptions host;
             LogEventLevel level;
-            long trimAfterBytes;
             try
             {
                 commandLine = CommandLine.Parse(args);
                 if (commandLine.Help)
                 {
                     Console.WriteLine(CommandLine.Usage);
-                    Console.WriteLine(ReferenceText());
+                    Console.WriteLine(ReferenceConfig.Text);
                     return 0;
                 }
                 config = LoadConfig(commandLine);
                 options = ServerOptionsReader.Read(config);
+                host = HostOptionsReader.Read(config);
                 level = ReadLogLevel(config);
-                ApplyInlineSocketCompletions(config);
-                trimAfterBytes = IdleMemoryTrim(config);
+                if (host.InlineSocketCompletions) UseInlineSocketCompletions();
             }
             catch (ConfigException e)
             {
@@ -54,7 +54,7 @@ namespace ActorNet.Server
                 .CreateLogger();
             try
             {
-                return await ServeAsync(config, options, trimAfterBytes);
+                return await ServeAsync(config, options, host);
             }
             finally
             {
@@ -62,14 +62,15 @@ namespace ActorNet.Server
             }
         }
 
-        private static async Task<int> ServeAsync(Config config, ServerOptions options, long trimAfterBytes)
+        private static async Task<int> ServeAsync(Config config, ServerOptions options, HostOptions host)
         {
             var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
             var server = system.ActorOf(ServerActor.Props(options), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
             WireShutdown(system, server, closed);
-            if (trimAfterBytes > 0) system.ActorOf(Props.Create(() => new MemoryTrimmer(trimAfterBytes)), "memory-trimmer");
+            if (host.IdleMemoryTrimBytes > 0)
+                system.ActorOf(Props.Create(() => new MemoryTrimmer(host.IdleMemoryTrimBytes)), "memory-trimmer");
 
             // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
             var signals = 0;
@@ -107,7 +108,7 @@ namespace ActorNet.Server
             return 0;
         }
 
-        // ARCHITECTURE.md: service-unbind stops accepting, service-requests-done waits for the drain,
+        // docs/architecture.md: service-unbind stops accepting, service-requests-done waits for the drain,
         // service-stop resets what is left.
         private static void WireShutdown(ActorSystem system, IActorRef server, TaskCompletionSource closed)
         {
@@ -151,7 +152,7 @@ namespace ActorNet.Server
                 """);
         }
 
-        // transport = akka-io: Akka's 4 KiB frames and 8 KiB socket buffers make large messages slow (ARCHITECTURE.md);
+        // transport = akka-io: Akka's 4 KiB frames and 8 KiB socket buffers make large messages slow (docs/architecture.md);
         // a user's own akka.io.tcp settings still win.
         private static readonly Config AkkaIoDefaults = ConfigurationFactory.ParseString("""
             akka.io.tcp {
@@ -190,34 +191,10 @@ namespace ActorNet.Server
         // operation, so it is set before anything opens a socket; a value already in the environment wins.
         private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-        private static void ApplyInlineSocketCompletions(Config config)
+        private static void UseInlineSocketCompletions()
         {
-            const string key = "actornet.host.inline-socket-completions";
-            if (!config.HasPath(key)) return;
-            var on = ServerOptionsReader.ParseFlag(key, config.GetString(key, ""));
-            if (on && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+            if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
                 Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
-        }
-
-        // off, or the bytes allocated since the last trim after which a quiet second trims again (MemoryTrimmer).
-        private static long IdleMemoryTrim(Config config)
-        {
-            const string key = "actornet.host.idle-memory-trim";
-            if (!config.HasPath(key)) return 0;
-            var text = config.GetString(key, "").Trim();
-            if (text.ToLowerInvariant() is "off" or "false" or "no") return 0;
-            long? bytes;
-            try
-            {
-                bytes = config.GetByteSize(key);
-            }
-            catch (Exception e) when (e is FormatException or OverflowException)
-            {
-                bytes = null;
-            }
-            if (bytes is not > 0)
-                throw new ConfigException(key, $"\"{text}\" is neither off nor a size above zero (e.g. 32m)");
-            return bytes.Value;
         }
 
         private static LogEventLevel ReadLogLevel(Config config)
@@ -238,12 +215,6 @@ namespace ActorNet.Server
         {
             Console.Error.WriteLine($"config error: {message}");
             return ExitConfig;
-        }
-
-        private static string ReferenceText()
-        {
-            using var stream = typeof(ServerOptionsReader).Assembly.GetManifestResourceStream("ActorNet.reference.conf");
-            return stream is null ? "" : new StreamReader(stream).ReadToEnd();
         }
 
         private sealed class SignalReason(PosixSignal signal) : CoordinatedShutdown.Reason

@@ -99,7 +99,7 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
     [Fact]
     public void Echo_on_the_event_loop_dispatcher_is_byte_exact_for_64_MiB()
     {
-        var (_, endPoint) = Listen(BuiltInHandlers.Find("echo")!);
+        var (_, endPoint) = Listen(HandlerRegistry.BuiltIn.Find("echo")!);
         using var client = Loopback.Connect(endPoint);
         const int total = 64 * 1024 * 1024;
         var chunk = Loopback.Pattern(1024 * 1024 - 1);

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Transport.Sockets;
 using Xunit;
@@ -110,7 +111,8 @@ public sealed class ServerOptionsReaderTests
     [Fact]
     public void A_host_can_register_more_handler_names()
     {
-        var options = ServerOptionsReader.Read(ConfigurationFactory.ParseString("actornet.server.handler = chat"), ["chat"]);
+        var options = ServerOptionsReader.Read(ConfigurationFactory.ParseString("actornet.server.handler = chat"),
+            HandlerRegistry.Empty.With("chat", static () => new EchoHandler()));
         Assert.Equal("chat", options.Handler);
     }
 }

@@ -32,4 +32,21 @@ public sealed class HostSettingsTests(ITestOutputHelper output)
         Assert.Equal(2, server.WaitForExit(TimeSpan.FromSeconds(10)));
         Assert.Contains("actornet.host.idle-memory-trim", server.Output);
     }
+
+    [Fact]
+    public void An_unknown_host_key_exits_2_naming_the_key_and_the_known_ones()
+    {
+        using var server = ServerProcess.Start("actornet.host.foo=1");
+        Assert.Equal(2, server.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.Contains("actornet.host.foo: unknown key (known keys: inline-socket-completions, idle-memory-trim)", server.Output);
+    }
+
+    [Fact]
+    public void Help_lists_the_host_keys_with_the_server_keys()
+    {
+        using var server = ServerProcess.Start("--help");
+        Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(10)));
+        foreach (var key in new[] { "actornet.host", "inline-socket-completions", "idle-memory-trim", "actornet.server" })
+            Assert.Matches($@"(?m)^\s*{System.Text.RegularExpressions.Regex.Escape(key)}\s*[=:{{]", server.Output);
+    }
 }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using ActorNet.Connection;
+using ActorNet.Dispatch;
 using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Transport.Sockets;
@@ -17,7 +18,12 @@ public static class Net
     /// to receive them as messages); failures arrive as OnError (ECONNREFUSED, ETIMEDOUT, ENOTFOUND,
     /// EADDRINUSE on bind, ...) then OnClose(true). Nothing throws on the caller's thread but bad options.
     /// </summary>
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    /// <remarks>The socket actor runs where accepted ones do (<see cref="SocketDispatch"/>).</remarks>
+    /// <param name="factory">An ActorSystem or an actor's Context; the socket actor is created there.</param>
+    /// <param name="options">Where to connect and how.</param>
+    /// <param name="handler">Gets the socket's events.</param>
+    /// <param name="name">The socket actor's name; null = a generated one.</param>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it), or the factory is neither.</exception>
     public static IActorRef Connect(IActorRefFactory factory, ConnectOptions options, IConnectionHandler handler, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
@@ -26,7 +32,14 @@ public static class Net
         options.Validate();
         var settings = new ConnectionSettings(options.AllowHalfOpen, PauseOnConnect: false, options.IdleTimeout, options.KeepAlive,
             options.NoDelay, options.CloseTimeout, options.WriteHighWaterMark, options.MaxWriteQueue);
-        var props = SocketActor.ClientProps(new SocketsConnector(options), handler, settings, SocketActor.NextConnectionId());
+        var system = factory switch
+        {
+            ActorSystem s => s,
+            IActorContext context => context.System,
+            _ => throw new ArgumentException("expected an ActorSystem or an actor's Context", nameof(factory)),
+        };
+        var props = SocketDispatch.Get(system).WithSocketDispatcher(
+            SocketActor.ClientProps(new SocketsConnector(options), handler, settings, SocketActor.NextConnectionId()));
         return name is null ? factory.ActorOf(props) : factory.ActorOf(props, name);
     }
 

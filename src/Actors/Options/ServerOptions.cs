@@ -30,14 +30,14 @@ public sealed record ServerOptions
     /// <summary>Listen backlog, 1..65535. Defaults to 511 (Node's).</summary>
     public int Backlog { get; init; } = 511;
 
-    /// <summary>The handler's name (built-in: echo, discard, tally). Defaults to echo.</summary>
+    /// <summary>The handler's name in the server's <see cref="Handlers.HandlerRegistry"/> (<see cref="Handlers.HandlerRegistry.BuiltIn"/> unless the host registered more). Defaults to echo.</summary>
     public string Handler { get; init; } = "echo";
 
     /// <summary>
-    /// The socket transport: <c>sockets</c> (the default), <c>epoll</c> (Linux), <c>akka-io</c> or <c>in-memory</c>.
-    /// The reader resolves <c>auto</c> to <c>epoll</c> where it is supported and <c>sockets</c> elsewhere.
+    /// The socket transport, a name in <see cref="Server.TransportRegistry.Names"/>; the reader resolves <c>auto</c>
+    /// (<see cref="Server.TransportRegistry.Resolve"/>). Defaults to <c>sockets</c>.
     /// </summary>
-    public string Transport { get; init; } = "sockets";
+    public string Transport { get; init; } = Server.TransportRegistry.Sockets;
 
     /// <summary>SO_REUSEPORT on the listening socket, so several processes can share the port. Defaults to off.</summary>
     public bool ReusePort { get; init; }

@@ -18,40 +18,15 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private readonly ConnectionSettings _settings;
     private readonly Func<IConnectionHandler> _handlerFactory;
     private readonly int _maxConnections;
+    private readonly SocketDispatch _dispatch;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _live;
     private bool _draining;
     private TimeSpan _grace;
 
-    /// <summary>
-    /// Socket actors run on this dispatcher. Unless the ActorSystem's config defines it (hocon/server.conf sets the
-    /// event-loop mode), it is a dedicated pool of one thread per core, so that socket actors neither wait behind
-    /// nor hold up the rest of the application on the shared thread pool.
-    /// </summary>
-    public const string SocketDispatcherId = "actornet.socket-dispatcher";
-
-    private static readonly object InjectGate = new();
-
-    private static readonly Akka.Configuration.Config DefaultSocketDispatcher = Akka.Configuration.ConfigurationFactory.ParseString($$"""
-        {{SocketDispatcherId}} {
-          type = ForkJoinDispatcher
-          throughput = 64
-          dedicated-thread-pool { thread-count = {{Environment.ProcessorCount}} }
-        }
-        """);
-
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
-        // The lean mailbox and the dedicated dispatcher; definitions in the user's config win. Injecting is a
-        // read-modify-write of the system's settings: servers starting together must not lose each other's.
-        var systemSettings = Context.System.Settings;
-        lock (InjectGate)
-        {
-            if (!systemSettings.Config.HasPath(SocketMailboxType.MailboxId))
-                systemSettings.InjectTopLevelFallback(SocketMailboxType.Definition);
-            if (!systemSettings.Config.HasPath(SocketDispatcherId))
-                systemSettings.InjectTopLevelFallback(DefaultSocketDispatcher);
-        }
+        _dispatch = SocketDispatch.Get(Context.System);
         _settings = settings;
         _handlerFactory = handlerFactory;
         _maxConnections = maxConnections;
@@ -88,8 +63,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             return;
         }
         var id = SocketActor.NextConnectionId();
-        var props = SocketActor.Props(connection, _handlerFactory, _settings, id)
-            .WithMailbox(SocketMailboxType.MailboxId).WithDispatcher(SocketDispatcherId);
+        var props = _dispatch.WithSocketDispatcher(SocketActor.Props(connection, _handlerFactory, _settings, id));
         var child = Context.ActorOf(props, "conn-" + id);
         Context.Watch(child);
         _live++;

@@ -7,7 +7,6 @@ using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Protocol;
 using ActorNet.Transport;
-using ActorNet.Transport.Sockets;
 
 namespace ActorNet.Server;
 
@@ -23,8 +22,8 @@ public sealed class ServerActor : ReceiveActor
     private readonly ITransport _transport;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<IActorRef> _subscribers = [];
-    private ITransportListener? _listener;
-    private IActorRef _acceptor = ActorRefs.Nobody;
+    private ITransportListener? _transportListener;
+    private IActorRef _listener = ActorRefs.Nobody;
     private IActorRef _supervisor = ActorRefs.Nobody;
     private int _generation;
     private bool _closeWhileResolving;
@@ -34,27 +33,42 @@ public sealed class ServerActor : ReceiveActor
     {
         _options = options;
         _handlerFactory = handlerFactory;
-        _transport = transport ?? options.Transport switch
-        {
-            "in-memory" => Transport.InMemory.InMemoryTransport.Instance,
-            "akka-io" => new Transport.AkkaIo.AkkaIoTransport(Context.System, options.KeepAlive, options.NoDelay),
-            "epoll" => SocketsTransport.Epoll,
-            _ => SocketsTransport.Instance,
-        };
+        _transport = transport ?? TransportRegistry.Create(options.Transport, Context.System, options);
         Idle();
     }
 
     /// <summary>Props for a server with <paramref name="options"/> (already validated) and a handler factory.</summary>
     /// <param name="options">The server's options, e.g. from <see cref="ServerOptionsReader.Read"/>.</param>
-    /// <param name="handlerFactory">Makes one handler per connection; null = the built-in handler named by <see cref="ServerOptions.Handler"/>.</param>
-    /// <param name="transport">The transport; null = the sockets transport.</param>
-    /// <exception cref="ArgumentException">No handler factory and no built-in handler of that name.</exception>
+    /// <param name="handlerFactory">Makes one handler per connection; null = the handler <see cref="HandlerRegistry.BuiltIn"/> has as <see cref="ServerOptions.Handler"/>.</param>
+    /// <param name="transport">The transport; null = the one <see cref="ServerOptions.Transport"/> names.</param>
+    /// <exception cref="ArgumentException">No handler factory and no built-in handler of that name; or no transport and
+    /// <see cref="ServerOptions.Transport"/> unknown or not supported here.</exception>
     public static Props Props(ServerOptions options, Func<IConnectionHandler>? handlerFactory = null, ITransport? transport = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var factory = handlerFactory ?? BuiltInHandlers.Find(options.Handler)
-            ?? throw new ArgumentException($"handler \"{options.Handler}\" is not built in; pass a handler factory", nameof(options));
-        return Akka.Actor.Props.Create(() => new ServerActor(options, factory, transport));
+        return handlerFactory is null ? Props(options, HandlerRegistry.BuiltIn, transport) : Create(options, handlerFactory, transport);
+    }
+
+    /// <summary>Props for a server whose handler is the one <paramref name="handlers"/> has as <see cref="ServerOptions.Handler"/>.</summary>
+    /// <param name="options">The server's options, e.g. from <see cref="ServerOptionsReader.Read"/> with the same registry.</param>
+    /// <param name="handlers">The registry to take the handler from, e.g. <see cref="HandlerRegistry.BuiltIn"/> with the host's own.</param>
+    /// <param name="transport">The transport; null = the one <see cref="ServerOptions.Transport"/> names.</param>
+    /// <exception cref="ArgumentException"><paramref name="handlers"/> has no handler of that name; or no transport and
+    /// <see cref="ServerOptions.Transport"/> unknown or not supported here.</exception>
+    public static Props Props(ServerOptions options, HandlerRegistry handlers, ITransport? transport = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handlers);
+        var factory = handlers.Find(options.Handler) ?? throw new ArgumentException(
+            $"handler \"{options.Handler}\" is not registered (registered: {string.Join(", ", handlers.Names)})", nameof(options));
+        return Create(options, factory, transport);
+    }
+
+    private static Props Create(ServerOptions options, Func<IConnectionHandler> handlerFactory, ITransport? transport)
+    {
+        // A bad transport name throws here, on the caller's thread, rather than in the actor's constructor.
+        if (transport is null) _ = TransportRegistry.Resolve(options.Transport);
+        return Akka.Actor.Props.Create(() => new ServerActor(options, handlerFactory, transport));
     }
 
     private void Idle()
@@ -129,7 +143,7 @@ public sealed class ServerActor : ReceiveActor
     private void BeginListen()
     {
         _subscribers.Add(Sender);
-        if (_options.Path is not null || IPAddress.TryParse(_options.Host, out _) || _options.Transport == "in-memory")
+        if (_options.Path is not null || IPAddress.TryParse(_options.Host, out _) || _options.Transport == TransportRegistry.InMemory)
         {
             Bind(_options.Path is null && IPAddress.TryParse(_options.Host, out var address) ? [address] : []);
             return;
@@ -148,7 +162,7 @@ public sealed class ServerActor : ReceiveActor
         var spec = new ListenSpec(addresses, _options.Host, _options.Port, _options.Path, _options.Backlog, _options.ReusePort);
         try
         {
-            _listener = _transport.Listen(spec);
+            _transportListener = _transport.Listen(spec);
         }
         catch (NetException e)
         {
@@ -158,10 +172,10 @@ public sealed class ServerActor : ReceiveActor
         _generation++;
         var settings = ConnectionSettings.From(_options);
         _supervisor = Context.ActorOf(ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections), $"connections-{_generation}");
-        _acceptor = Context.ActorOf(Server.Listener.Props(_listener, _supervisor), $"listener-{_generation}");
-        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport})", _listener.LocalEndPoint, _options.Handler, _options.Transport);
+        _listener = Context.ActorOf(Server.Listener.Props(_transportListener, _supervisor), $"listener-{_generation}");
+        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport})", _transportListener.LocalEndPoint, _options.Handler, _options.Transport);
         Become(Listening);
-        Publish(new ServerProtocol.Listening(_listener.LocalEndPoint));
+        Publish(new ServerProtocol.Listening(_transportListener.LocalEndPoint));
     }
 
     private void Fail(NetError error)
@@ -174,10 +188,10 @@ public sealed class ServerActor : ReceiveActor
     private void BeginClose(TimeSpan deadline)
     {
         _subscribers.Add(Sender);
-        var endPoint = _listener!.LocalEndPoint;
+        var endPoint = _transportListener!.LocalEndPoint;
         // Stop accepting at once: closing the listen socket makes new connects fail with ECONNREFUSED.
-        _listener.Close();
-        Context.Stop(_acceptor);
+        _transportListener.Close();
+        Context.Stop(_listener);
         _log.Info("Stopped accepting on {EndPoint}; draining (drain-timeout {DrainTimeout})", endPoint, deadline);
         Become(Closing);
         Sender.Tell(new ServerProtocol.Unbound(endPoint));
@@ -186,7 +200,7 @@ public sealed class ServerActor : ReceiveActor
 
     private void Drained()
     {
-        _listener?.Drained();
+        _transportListener?.Drained();
         Context.Stop(_supervisor);
         _supervisor = ActorRefs.Nobody;
         _log.Info("Server closed: every connection drained");
@@ -200,7 +214,7 @@ public sealed class ServerActor : ReceiveActor
     }
 
     /// <inheritdoc />
-    protected override void PostStop() => _listener?.Close();
+    protected override void PostStop() => _transportListener?.Close();
 
     // A restart would lose the live count and drain state (supervisor) or accept on a closed socket (listener):
     // keep them as they are and log the failure.
