@@ -106,7 +106,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
                 Close(null, abort: true, "aborted by server close");
                 break;
             case SocketInput.Shutdown:
-                End();
+                OnDrainDeadline();
                 break;
             case SocketProtocol.Write write:
                 Write(write.Data.Span, write.Ack, Sender);
@@ -258,6 +258,16 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     {
         if (error == SocketError.OperationAborted) return;
         Close(NetError.FromSocketError(error, syscall, RemoteEndPoint), abort: false, syscall + " error");
+    }
+
+    /// <summary>
+    /// Shutdown Drain (the server's drain deadline): stop reading, so a client that keeps sending cannot keep the
+    /// handler writing after our End, then flush and FIN. The supervisor resets what is still open after drain-grace.
+    /// </summary>
+    private void OnDrainDeadline()
+    {
+        Pause();
+        End();
     }
 
     public void Pause()
