@@ -25,7 +25,8 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
 {
     private enum Lifecycle { Connecting, Open, Closed }
 
-    private enum ReadSide { Flowing, Paused, Ended }
+    // Stopped: the server's drain deadline stopped reading for good (a handler's Resume does not undo it).
+    private enum ReadSide { Flowing, Paused, Stopped, Ended }
 
     private enum WriteSide { Open, Ending, Ended }
 
@@ -167,8 +168,8 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
             if (_queue.Length > 0) SendQueued();
             else if (_write == WriteSide.Ending) SendFin();
         }
-        if (_read == ReadSide.Paused) StartResetProbe();
-        else ArmRead();
+        if (_read == ReadSide.Flowing) ArmRead();
+        else StartResetProbe();
     }
 
     /// <summary>Received: bytes from the peer go to the handler (the read pump calls this for every read).</summary>
@@ -266,7 +267,11 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     /// </summary>
     private void OnDrainDeadline()
     {
-        Pause();
+        if (_read is ReadSide.Flowing or ReadSide.Paused)
+        {
+            _read = ReadSide.Stopped;
+            StartResetProbe();
+        }
         End();
     }
 
