@@ -52,6 +52,11 @@ namespace ActorNet.Server
                 .MinimumLevel.Is(level)
                 .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}")
                 .CreateLogger();
+            // As Node does: the soft open-files limit goes up to the hard one; connections stop short of it.
+            var (before, after) = DescriptorLimit.RaiseToHardLimit();
+            if (after != long.MaxValue)
+                Log.Information("Open files limit {Limit} (was {Before}); new connections are closed at once from descriptor {ShedAt} on",
+                    after, before, DescriptorLimit.ShedAt);
             try
             {
                 return await ServeAsync(config, options, host);

@@ -25,7 +25,8 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
 {
     private enum Lifecycle { Connecting, Open, Closed }
 
-    private enum ReadSide { Flowing, Paused, Ended }
+    // Stopped: the server's drain deadline stopped reading for good (a handler's Resume does not undo it).
+    private enum ReadSide { Flowing, Paused, Stopped, Ended }
 
     private enum WriteSide { Open, Ending, Ended }
 
@@ -106,7 +107,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
                 Close(null, abort: true, "aborted by server close");
                 break;
             case SocketInput.Shutdown:
-                End();
+                OnDrainDeadline();
                 break;
             case SocketProtocol.Write write:
                 Write(write.Data.Span, write.Ack, Sender);
@@ -167,8 +168,8 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
             if (_queue.Length > 0) SendQueued();
             else if (_write == WriteSide.Ending) SendFin();
         }
-        if (_read == ReadSide.Paused) StartResetProbe();
-        else ArmRead();
+        if (_read == ReadSide.Flowing) ArmRead();
+        else StartResetProbe();
     }
 
     /// <summary>Received: bytes from the peer go to the handler (the read pump calls this for every read).</summary>
@@ -258,6 +259,20 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     {
         if (error == SocketError.OperationAborted) return;
         Close(NetError.FromSocketError(error, syscall, RemoteEndPoint), abort: false, syscall + " error");
+    }
+
+    /// <summary>
+    /// Shutdown Drain (the server's drain deadline): stop reading, so a client that keeps sending cannot keep the
+    /// handler writing after our End, then flush and FIN. The supervisor resets what is still open after drain-grace.
+    /// </summary>
+    private void OnDrainDeadline()
+    {
+        if (_read is ReadSide.Flowing or ReadSide.Paused)
+        {
+            _read = ReadSide.Stopped;
+            StartResetProbe();
+        }
+        End();
     }
 
     public void Pause()

@@ -15,6 +15,9 @@ namespace ActorNet.Server;
 /// </summary>
 internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
 {
+    // At the open-files limit every new connection is closed; one warning a second says how many.
+    private static readonly TimeSpan ShedLogInterval = TimeSpan.FromSeconds(1);
+
     private readonly ConnectionSettings _settings;
     private readonly Func<IConnectionHandler> _handlerFactory;
     private readonly int _maxConnections;
@@ -23,6 +26,8 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private int _live;
     private bool _draining;
     private TimeSpan _grace;
+    private int _shedSinceLog;
+    private long _nextShedLogAt;
 
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
@@ -51,6 +56,11 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
 
     private void Admit(ITransportConnection connection)
     {
+        if (DescriptorLimit.IsPastLine(connection.Descriptor))
+        {
+            Shed(connection);
+            return;
+        }
         if (_draining || (_maxConnections > 0 && _live >= _maxConnections))
         {
             // Closed before anything is read: the peer sees FIN, or RST if its data had arrived.
@@ -69,6 +79,21 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         _live++;
         ActorNetMetrics.Accepted.Add(1);
         ActorNetMetrics.Active.Add(1);
+    }
+
+    // Near the open-files limit: closed at once (a prompt FIN, or RST if its data had arrived), so the descriptors
+    // the runtime and the process need stay free; serving resumes as soon as live connections close.
+    private void Shed(ITransportConnection connection)
+    {
+        connection.Close();
+        ActorNetMetrics.Dropped.Add(1);
+        _shedSinceLog++;
+        var now = Environment.TickCount64;
+        if (now < _nextShedLogAt) return;
+        _log.Warning("At the open-files limit: closed {Shed} new connections at once since the last warning; {Live} live here, descriptor {Descriptor} of {Limit}",
+            _shedSinceLog, _live, connection.Descriptor, DescriptorLimit.Limit);
+        _shedSinceLog = 0;
+        _nextShedLogAt = now + (long)ShedLogInterval.TotalMilliseconds;
     }
 
     private void Released()

@@ -13,10 +13,14 @@ internal sealed class Listener : ReceiveActor, IWithTimers
 {
     // ranch and thousand_island back off on emfile rather than crash; so do we.
     private static readonly TimeSpan AcceptBackoff = TimeSpan.FromMilliseconds(100);
+    // A lasting condition (e.g. EMFILE) fails every retry: one warning a second, with the count.
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(1);
 
     private readonly ITransportListener _listener;
     private readonly IActorRef _supervisor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _failuresSinceWarning;
+    private long _nextWarningAt;
 
     public Listener(ITransportListener listener, IActorRef supervisor)
     {
@@ -24,7 +28,15 @@ internal sealed class Listener : ReceiveActor, IWithTimers
         _supervisor = supervisor;
         Receive<TransportAcceptFailed>(failed =>
         {
-            _log.Warning("Accept on {EndPoint} failed with {Error}; retrying in {Backoff}", _listener.LocalEndPoint, failed.Error, AcceptBackoff);
+            _failuresSinceWarning++;
+            var now = Environment.TickCount64;
+            if (now >= _nextWarningAt)
+            {
+                _log.Warning("Accept on {EndPoint} failed with {Error} ({Failures} times since the last warning); retrying every {Backoff}",
+                    _listener.LocalEndPoint, failed.Error, _failuresSinceWarning, AcceptBackoff);
+                _failuresSinceWarning = 0;
+                _nextWarningAt = now + (long)WarningInterval.TotalMilliseconds;
+            }
             Timers.StartSingleTimer("resume", ResumeAccepting.Instance, AcceptBackoff);
         });
         Receive<ResumeAccepting>(_ => _listener.ResumeAccepting());

@@ -27,6 +27,10 @@ public interface ITransportConnection
     /// <summary>The peer's end.</summary>
     EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>The connection's OS descriptor, or -1 when it has none (in-memory): the server closes a new
+    /// connection at once when its descriptor says the process is near its open-files limit.</summary>
+    int Descriptor => -1;
+
     /// <summary>Sets the actor that receives completions; called once before anything else.</summary>
     void Attach(IActorRef owner);
 

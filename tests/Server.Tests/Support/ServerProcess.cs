@@ -49,15 +49,25 @@ internal sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ServerProcess Start(params string[] args)
+    public static ServerProcess Start(params string[] args) => Start(args, openFilesLimit: null);
+
+    /// <summary>Starts the executable; with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard).</summary>
+    public static ServerProcess Start(string[] args, int? openFilesLimit)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(openFilesLimit is null ? "dotnet" : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (openFilesLimit is { } limit)
+        {
+            // The shell sets the limit and becomes dotnet (exec), so the pid is the server's.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"ulimit -n {limit} && exec dotnet \"$@\"");
+            info.ArgumentList.Add("sh");
+        }
         info.ArgumentList.Add(ServerDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
@@ -69,11 +79,14 @@ internal sealed class ServerProcess : IDisposable
     /// Writes <paramref name="config"/> to a temp file (absolute path) for <paramref name="port"/> and starts
     /// <c>--config FILE</c>; does not wait for readiness.
     /// </summary>
-    public static ServerProcess StartWithConfig(ServerConfig config, int port, ITestOutputHelper? log = null, params string[] overrides)
+    public static ServerProcess StartWithConfig(ServerConfig config, int port, ITestOutputHelper? log = null, params string[] overrides) =>
+        StartWithConfig(config, port, log, openFilesLimit: null, overrides);
+
+    private static ServerProcess StartWithConfig(ServerConfig config, int port, ITestOutputHelper? log, int? openFilesLimit, string[] overrides)
     {
         var path = Path.Combine(Path.GetTempPath(), $"actornet-test-{Guid.NewGuid():N}.conf");
         File.WriteAllText(path, config.ToHocon(port));
-        var server = Start(["--config", path, .. overrides]);
+        var server = Start(["--config", path, .. overrides], openFilesLimit);
         server._configPath = path;
         server._log = log;
         server.Port = port;
@@ -86,11 +99,15 @@ internal sealed class ServerProcess : IDisposable
     /// binding it (EADDRINUSE) is retried with another port.
     /// </summary>
     public static ServerProcess StartReady(ServerConfig config, ITestOutputHelper? log = null, TimeSpan? pollInterval = null,
+        params string[] overrides) => StartReady(config, log, pollInterval, openFilesLimit: null, overrides);
+
+    /// <summary><see cref="StartReady(ServerConfig, ITestOutputHelper?, TimeSpan?, string[])"/> under an open-files limit.</summary>
+    public static ServerProcess StartReady(ServerConfig config, ITestOutputHelper? log, TimeSpan? pollInterval, int? openFilesLimit,
         params string[] overrides)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var server = StartWithConfig(config, FreePort(), log, overrides);
+            var server = StartWithConfig(config, FreePort(), log, openFilesLimit, overrides);
             try
             {
                 if (server.WaitUntilReady(ReadyTimeout, pollInterval ?? TimeSpan.FromMilliseconds(10))) return server;

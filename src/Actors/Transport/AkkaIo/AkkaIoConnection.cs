@@ -46,6 +46,8 @@ internal sealed class AkkaIoConnection : ITransportConnection
     /// <summary>The socket Akka owns (null if it could not be matched at accept); for options and reset probes only.</summary>
     internal Socket? Socket => _socket;
 
+    public int Descriptor => _socket is null ? -1 : (int)_socket.SafeHandle.DangerousGetHandle();
+
     public EndPoint? LocalEndPoint { get; }
 
     public EndPoint? RemoteEndPoint { get; }

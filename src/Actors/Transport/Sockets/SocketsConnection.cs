@@ -22,7 +22,10 @@ internal abstract class SocketsConnection : ITransportConnection
         Socket.Blocking = false;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
+        Descriptor = (int)socket.SafeHandle.DangerousGetHandle();
     }
+
+    public int Descriptor { get; }
 
     public EndPoint? LocalEndPoint { get; }
 

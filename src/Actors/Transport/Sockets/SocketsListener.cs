@@ -94,6 +94,9 @@ internal sealed class SocketsListener : ITransportListener
         if (_accept.SocketError == SocketError.Success && _accept.AcceptSocket is { } accepted)
         {
             SocketsConnection connection = _epoll ? new EpollConnection(accepted) : new EngineConnection(accepted);
+            // Near the open-files limit the descriptor goes back at once, before a burst of accepts can take the
+            // last ones (EMFILE); the supervisor still hears of it, to count and log it.
+            if (Server.DescriptorLimit.IsPastLine(connection.Descriptor)) connection.Close();
             _connections.Tell(new TransportAccepted(connection), ActorRefs.NoSender);
             return true;
         }
