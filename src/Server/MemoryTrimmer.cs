@@ -11,7 +11,11 @@ namespace ActorNet.Server;
 /// no longer needs. Without it, the GC keeps the memory a burst of connection setups committed (about half of an
 /// idle connection's RSS). It never runs under load: a quiet second (little allocation, under 15 % CPU) is the condition.
 /// </summary>
-internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
+/// <remarks>
+/// The once-a-second check runs on Akka's scheduler thread, which wakes anyway: as an actor's timer it woke a
+/// thread-pool worker every second, a third of an idle server's CPU. Only a trim itself goes to the thread pool.
+/// </remarks>
+internal sealed class MemoryTrimmer
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private const long QuietBytesPerTick = 256L * 1024;  // allocated during the last tick
@@ -19,23 +23,26 @@ internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
     // thread pool) still takes 60-90 ms a second, which a 5 % limit took for load (bench f: no trim in 2 of 3 runs).
     private static readonly TimeSpan QuietCpuPerTick = TimeSpan.FromMilliseconds(150);
 
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
+    private readonly long _burstBytes;
     private long _atLastTrim = GC.GetTotalAllocatedBytes();
     private long _atLastTick = GC.GetTotalAllocatedBytes();
     private TimeSpan _cpuAtLastTick = Environment.CpuUsage.TotalTime;
+    private int _trimming;
 
-    private readonly long _burstBytes;
-
-    /// <param name="burstBytes">Bytes allocated since the last trim before a quiet second trims again.</param>
-    public MemoryTrimmer(long burstBytes)
+    private MemoryTrimmer(ActorSystem system, long burstBytes)
     {
+        _log = Logging.GetLogger(system, typeof(MemoryTrimmer));
         _burstBytes = burstBytes;
-        Receive<Check>(_ => OnTick());
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    protected override void PreStart() => Timers.StartPeriodicTimer("trim", Check.Instance, Tick);
+    /// <summary>Starts checking once a second until the system terminates.</summary>
+    /// <param name="burstBytes">Bytes allocated since the last trim before a quiet second trims again.</param>
+    public static void Start(ActorSystem system, long burstBytes)
+    {
+        var trimmer = new MemoryTrimmer(system, burstBytes);
+        system.Scheduler.Advanced.ScheduleRepeatedly(Tick, Tick, trimmer.OnTick);
+    }
 
     private void OnTick()
     {
@@ -45,18 +52,19 @@ internal sealed class MemoryTrimmer : ReceiveActor, IWithTimers
         var quiet = now - _atLastTick < QuietBytesPerTick && cpu - _cpuAtLastTick < QuietCpuPerTick;
         _atLastTick = now;
         _cpuAtLastTick = cpu;
-        if (!quiet || now - _atLastTrim < _burstBytes) return;
+        if (!quiet || now - _atLastTrim < _burstBytes || Interlocked.Exchange(ref _trimming, 1) == 1) return;
         _atLastTrim = now;
+        ThreadPool.UnsafeQueueUserWorkItem(static trimmer => trimmer.Trim(), this, preferLocal: false);
+    }
+
+    private void Trim()
+    {
         var before = Environment.WorkingSet;
         var started = Stopwatch.GetTimestamp();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _log.Debug("Idle memory trim in {PauseMs} ms: working set {Before} -> {After} bytes",
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, before, Environment.WorkingSet);
-    }
-
-    private sealed record Check
-    {
-        public static Check Instance { get; } = new();
+        Volatile.Write(ref _trimming, 0);
     }
 }

@@ -75,7 +75,7 @@ namespace ActorNet.Server
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
             WireShutdown(system, server, closed);
             if (host.IdleMemoryTrimBytes > 0)
-                system.ActorOf(Props.Create(() => new MemoryTrimmer(host.IdleMemoryTrimBytes)), "memory-trimmer");
+                MemoryTrimmer.Start(system, host.IdleMemoryTrimBytes);
 
             // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
             var signals = 0;
