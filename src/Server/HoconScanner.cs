@@ -65,7 +65,7 @@ internal static class HoconScanner
         }
 
         // A field of an object ends (newline, comma, closing brace, end of text): check it had a value.
-        void EndField(Frame f, int at)
+        void EndField(Frame f, int at, bool comma = false)
         {
             if (f.Kind == '[') return;
             switch (f.State)
@@ -78,7 +78,9 @@ internal static class HoconScanner
                     break;
                 case State.InValue when f.MissingOptional is { } missing && f.ValueTokens == 1 && f.FieldStart >= 0:
                     // HOCON: a field whose whole value is an unset ${?VAR} is not set at all, so a lower layer's value stays.
-                    edits.Add((f.FieldStart, missing.End - f.FieldStart, Blank(text, f.FieldStart, missing.End)));
+                    // Its comma goes too: Akka's parser refuses a comma with no field before it.
+                    var end = comma ? at + 1 : missing.End;
+                    edits.Add((f.FieldStart, end - f.FieldStart, Blank(text, f.FieldStart, end)));
                     break;
                 case State.InValue when f.MissingOptional is { } missing:
                     edits.Add((missing.Start, missing.End - missing.Start, "\"\""));
@@ -180,7 +182,7 @@ internal static class HoconScanner
                     }
                     var optional = i + 2 < close && text[i + 2] == '?';
                     var path = text[(i + (optional ? 3 : 2))..close].Trim();
-                    if (top.State is State.ExpectKey or State.InKey)
+                    if (top.Kind != '[' && top.State is State.ExpectKey or State.InKey)
                         Report(line, Col(i), "a substitution where a key belongs");
                     ValueToken(top, i);
                     if (path.Length == 0) Report(line, Col(i), "empty substitution");
@@ -188,7 +190,16 @@ internal static class HoconScanner
                         edits.Add((i, close + 1 - i, JsonSerializer.Serialize(value, Relaxed)));
                     else if (optional)
                     {
-                        if (top.Kind == '[') edits.Add((i, close + 1 - i, Blank(text, i, close + 1)));
+                        if (top.Kind == '[')
+                        {
+                            // The element goes with its comma: Akka's parser would make an empty element of "1, , 2".
+                            var end = close + 1;
+                            while (end < text.Length && text[end] is ' ' or '\t') end++;
+                            end = end < text.Length && text[end] == ',' ? end + 1 : close + 1;
+                            edits.Add((i, end - i, Blank(text, i, end)));
+                            i = end;
+                            continue;
+                        }
                         else top.MissingOptional = (i, close + 1);
                     }
                     else unresolved.Add(new Substitution(line, Col(i), path));
@@ -236,7 +247,7 @@ internal static class HoconScanner
                     continue;
                 }
                 case ',':
-                    EndField(top, i);
+                    EndField(top, i, comma: true);
                     i++;
                     continue;
                 case '=' or ':':
