@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
@@ -27,16 +28,29 @@ namespace ActorNet.Server
             try
             {
                 commandLine = CommandLine.Parse(args);
-                if (commandLine.Help)
+                if (commandLine.Version)
                 {
-                    Console.WriteLine(CommandLine.Usage);
-                    Console.WriteLine(ReferenceConfig.Text);
+                    Console.WriteLine($"ActorNet.Server {Version}");
                     return 0;
                 }
-                config = LoadConfig(commandLine);
-                options = ServerOptionsReader.Read(config);
-                host = HostOptionsReader.Read(config);
-                level = ReadLogLevel(config);
+                // Every problem is collected, so one run reports all of them.
+                var errors = new List<ConfigException>(commandLine.KeyErrors());
+                config = LoadConfig(commandLine, errors);
+                errors.AddRange(ReferenceConfig.Check(config));
+                options = Collect(() => ServerOptionsReader.Read(config), errors, new ServerOptions());
+                host = Collect(() => HostOptionsReader.Read(config), errors, new HostOptions());
+                level = Collect(() => ReadLogLevel(config), errors, LogEventLevel.Information);
+                if (commandLine.Help) Console.WriteLine(CommandLine.Usage);
+                if (errors.Count > 0)
+                {
+                    foreach (var message in errors.Select(e => e.Message).Distinct()) ConfigError(message);
+                    return ExitConfig;
+                }
+                if (commandLine.Help)
+                {
+                    Console.WriteLine(EffectiveConfig.Render(config, config.GetString("akka.loglevel", "INFO")));
+                    return 0;
+                }
                 if (host.InlineSocketCompletions) UseInlineSocketCompletions();
             }
             catch (ConfigException e)
@@ -167,28 +181,34 @@ namespace ActorNet.Server
             }
             """);
 
-        private static Config LoadConfig(CommandLine commandLine)
-        {
-            var shipped = Path.Combine(AppContext.BaseDirectory, "hocon", "server.conf");
-            var config = File.Exists(shipped) ? ParseFile(shipped, "shipped config") : Config.Empty;
-            if (commandLine.ConfigPath is { } path)
-            {
-                if (!File.Exists(path)) throw new ArgumentException($"--config: file not found: {path}");
-                config = ParseFile(path, "--config").WithFallback(config);
-            }
-            return commandLine.OverridesConfig().WithFallback(config);
-        }
+        private static string Version =>
+            typeof(ServerHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(ServerHost).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-        private static Config ParseFile(string path, string what)
+        private static T Collect<T>(Func<T> read, List<ConfigException> errors, T fallback)
         {
             try
             {
-                return ConfigurationFactory.ParseString(File.ReadAllText(path));
+                return read();
             }
-            catch (FormatException e)
+            catch (ConfigException e)
             {
-                throw new ArgumentException($"{what} {path}: not valid HOCON: {e.Message.Split('\n')[0]}");
+                errors.AddRange(e.Errors);
+                return fallback;
             }
+        }
+
+        // A layer with errors is left out (its errors are reported), so the other layers are still checked.
+        private static Config LoadConfig(CommandLine commandLine, List<ConfigException> errors)
+        {
+            var shipped = Path.Combine(AppContext.BaseDirectory, "hocon", "server.conf");
+            var config = File.Exists(shipped) ? Collect(() => HoconFile.Load(shipped, Environment.GetEnvironmentVariable), errors, Config.Empty) : Config.Empty;
+            if (commandLine.ConfigPath is { } path)
+            {
+                if (!File.Exists(path)) throw new ArgumentException($"--config: file not found: {path}");
+                config = Collect(() => HoconFile.Load(path, Environment.GetEnvironmentVariable), errors, Config.Empty).WithFallback(config);
+            }
+            return commandLine.OverridesConfig().WithFallback(config);
         }
 
         // "Event-loop" mode (server.conf): socket completions run on the socket engine's threads, and socket actors on

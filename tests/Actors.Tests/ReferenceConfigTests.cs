@@ -32,4 +32,49 @@ public sealed class ReferenceConfigTests
         Assert.Equal(new[] { HostOptionsReader.Section, ServerOptionsReader.Section }, sections.Order());
         Assert.Equal(["actornet"], ReferenceConfig.Config.Root.GetObject().Items.Keys);
     }
+
+    [Theory]
+    [InlineData("actornet.sever { port = 7101 }", "actornet.sever: unknown key (known keys: server, host, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
+    [InlineData("actornet.host.idle-memory-trm = 32m", "actornet.host.idle-memory-trm: unknown key (known keys: inline-socket-completions, idle-memory-trim); did you mean actornet.host.idle-memory-trim?")]
+    [InlineData("actornet.server.keep-alive.idel = 1s", "actornet.server.keep-alive.idel: unknown key (known keys: enabled, idle, interval, probes, user-timeout); did you mean actornet.server.keep-alive.idle?")]
+    [InlineData("actornet = 5", "actornet: must be an object")]
+    [InlineData("actornet.socket-mailbox = lean", "actornet.socket-mailbox: must be an object (an Akka dispatcher or mailbox definition)")]
+    public void Check_rejects_every_key_under_actornet_that_reference_conf_does_not_have(string hocon, string expected)
+    {
+        var errors = ReferenceConfig.Check(ConfigurationFactory.ParseString(hocon));
+        Assert.Equal([expected], errors.Select(e => e.Message));
+    }
+
+    [Fact]
+    public void Check_allows_the_socket_dispatcher_and_mailbox_definitions_and_keys_outside_actornet()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            actornet.socket-dispatcher { type = Dispatcher, throughput = 64, anything { goes = here } }
+            actornet.socket-mailbox { mailbox-type = "X, Y" }
+            actornet.server.port = 1
+            akka.loglevel = DEBUG
+            """);
+        Assert.Empty(ReferenceConfig.Check(config));
+        Assert.Empty(ReferenceConfig.Check(Config.Empty));
+    }
+
+    [Fact]
+    public void The_free_form_sections_are_documented_in_reference_conf()
+    {
+        foreach (var section in ReferenceConfig.FreeFormSections)
+            Assert.Contains(section, ReferenceConfig.Text);
+    }
+
+    [Theory]
+    [InlineData("port", "actornet.server.port")]
+    [InlineData("server.port", "actornet.server.port")]
+    [InlineData("sever.port", "actornet.server.port")]
+    [InlineData("actornet.server.prot", "actornet.server.port")]
+    [InlineData("actornet.host.idle-memory-trm", "actornet.host.idle-memory-trim")]
+    [InlineData("idle", "actornet.server.keep-alive.idle")]
+    [InlineData("drain-timeot", "actornet.server.drain-timeout")]
+    [InlineData("akka.loglevel", null)]
+    [InlineData("colour", null)]
+    public void Suggest_names_the_key_a_bare_or_misspelt_one_was_meant_to_be(string key, string? expected) =>
+        Assert.Equal(expected, ReferenceConfig.Suggest(key));
 }

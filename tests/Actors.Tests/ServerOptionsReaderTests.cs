@@ -102,11 +102,54 @@ public sealed class ServerOptionsReaderTests
     [InlineData("7s", 7000)]
     [InlineData("2m", 120_000)]
     [InlineData("1.5s", 1500)]
-    [InlineData("250", 250)]
+    [InlineData("250ms", 250)]
     public void Durations_take_HOCON_units(string text, int milliseconds)
     {
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Read($"actornet.server.idle-timeout = {text}").IdleTimeout);
     }
+
+    [Theory]
+    [InlineData("idle-timeout = 30", "actornet.server.idle-timeout: \"30\" has no unit (e.g. 30s or 30ms)")]
+    [InlineData("drain-grace = 0", "actornet.server.drain-grace: \"0\" has no unit (e.g. 0s or 0ms)")]
+    [InlineData("keep-alive.idle = 7", "actornet.server.keep-alive.idle: \"7\" has no unit (e.g. 7s or 7ms)")]
+    public void A_duration_without_a_unit_is_rejected_asking_for_one(string setting, string expected)
+    {
+        // HOCON would read a bare number as milliseconds: idle-timeout = 30 meant 30 ms, not the 30 s users expected.
+        var error = Assert.Throws<ConfigException>(() => Read($"actornet.server {{ {setting} }}"));
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void Every_bad_value_of_the_section_is_reported_not_only_the_first()
+    {
+        var error = Assert.Throws<ConfigException>(() => Read("""
+            actornet.server {
+              port = 70000
+              colour = blue
+              keep-alive { idel = 1s, probes = 500 }
+              handler = chat
+              idle-timeout = soon
+            }
+            """));
+        Assert.Equal(
+        [
+            "actornet.server.keep-alive.idel: unknown key",
+            "actornet.server.colour: unknown key",
+            "actornet.server.handler: unknown handler \"chat\"",
+            "actornet.server.port: 70000 is out of range (0-65535)",
+            "actornet.server.idle-timeout: \"soon\" is not a duration",
+            "actornet.server.keep-alive.probes: 500 is out of range (0-127)",
+        ], error.Errors.Select(e => e.Message[..Math.Min(e.Message.Length, ExpectedPrefixLength(e.Message))]));
+        Assert.Equal(string.Join("\n", error.Errors.Select(e => e.Message)), error.Message);
+        Assert.Equal("actornet.server.keep-alive.idel", error.Key);
+    }
+
+    // The messages above up to the parenthesis with the known keys or handlers, which other tests check.
+    private static int ExpectedPrefixLength(string message) =>
+        message.Contains("unknown key", StringComparison.Ordinal) ? message.IndexOf("unknown key", StringComparison.Ordinal) + "unknown key".Length
+        : message.Contains("unknown handler", StringComparison.Ordinal) ? message.IndexOf(" (", StringComparison.Ordinal)
+        : message.Contains("is not a duration", StringComparison.Ordinal) ? message.IndexOf(" (", StringComparison.Ordinal)
+        : message.Length;
 
     [Fact]
     public void A_host_can_register_more_handler_names()

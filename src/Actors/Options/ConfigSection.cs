@@ -8,15 +8,21 @@ namespace ActorNet.Options;
 /// One section of the user's configuration (e.g. <c>actornet.server</c>) layered over <see cref="ReferenceConfig"/>,
 /// with typed reads whose errors name the key. Its known keys are the ones reference.conf has under the section, so
 /// the readers keep no list of their own; it records which keys were read, for the test that reference.conf and
-/// each reader agree.
+/// each reader agree. Errors are recorded rather than thrown, so one read reports all of them
+/// (<see cref="ThrowIfErrors"/>).
 /// </summary>
 internal sealed class ConfigSection
 {
     private readonly Config _config;
     private readonly HashSet<string> _keysRead = [];
+    private readonly List<ConfigException> _errors = [];
+    private readonly HashSet<string> _failed = [];
 
-    /// <summary>Layers <paramref name="config"/> over the reference and rejects keys the reference does not have.</summary>
-    /// <exception cref="ConfigException">An unknown key, or an object where a value belongs (or the reverse).</exception>
+    /// <summary>
+    /// Layers <paramref name="config"/> over the reference; keys the reference does not have, and objects where values
+    /// belong (or the reverse), are recorded as errors like every bad value read later.
+    /// </summary>
+    /// <exception cref="ConfigException">The section itself is not an object.</exception>
     public ConfigSection(Config config, string path)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -24,7 +30,13 @@ internal sealed class ConfigSection
         _config = config.WithFallback(ReferenceConfig.Config);
         var section = _config.GetValue(path);
         if (section is null || !section.IsObject()) throw new ConfigException(path, "must be an object");
-        RejectUnknownKeys(section, ReferenceConfig.Config.GetValue(path), path);
+        var shape = new List<ConfigException>();
+        ReferenceConfig.CheckShape(section, ReferenceConfig.Config.GetValue(path), path, shape);
+        foreach (var error in shape)
+        {
+            _errors.Add(error);
+            _failed.Add(error.Key[(path.Length + 1)..]);
+        }
     }
 
     /// <summary>The section's full HOCON path.</summary>
@@ -32,6 +44,9 @@ internal sealed class ConfigSection
 
     /// <summary>The keys read so far, relative to <see cref="Path"/> (e.g. <c>keep-alive.idle</c>).</summary>
     public IReadOnlyCollection<string> KeysRead => _keysRead;
+
+    /// <summary>Every error recorded so far, in the order found.</summary>
+    public IReadOnlyList<ConfigException> Errors => _errors;
 
     /// <summary>Every key reference.conf has under <paramref name="path"/>, relative to it, in the file's order.</summary>
     public static IReadOnlyList<string> ReferenceKeys(string path)
@@ -41,14 +56,33 @@ internal sealed class ConfigSection
         return keys;
     }
 
+    /// <summary>Whether an error was recorded for <paramref name="key"/> or for the object it lies in.</summary>
+    public bool Failed(string key) =>
+        _failed.Contains(key) || _failed.Any(f => key.StartsWith(f + ".", StringComparison.Ordinal));
+
+    /// <summary>Throws one <see cref="ConfigException"/> carrying every recorded error, if there is any.</summary>
+    public void ThrowIfErrors()
+    {
+        if (_errors.Count > 0) throw new ConfigException(_errors);
+    }
+
     public ConfigException Error(string key, string problem) => new($"{Path}.{key}", problem);
+
+    /// <summary>Records an error for <paramref name="key"/> and returns <paramref name="fallback"/>, so reading goes on to find the next.</summary>
+    public T Fail<T>(string key, string problem, T fallback)
+    {
+        _errors.Add(Error(key, problem));
+        _failed.Add(key);
+        return fallback;
+    }
 
     public string Text(string key)
     {
         _keysRead.Add(key);
+        if (Failed(key)) return ReferenceText(key);
         var value = _config.GetValue($"{Path}.{key}");
-        if (value is null) throw Error(key, "is missing");
-        if (value.IsObject() || value.IsArray()) throw Error(key, "must be a string");
+        if (value is null) return Fail(key, "is missing", ReferenceText(key));
+        if (value.IsObject() || value.IsArray()) return Fail(key, "must be a string", ReferenceText(key));
         return value.GetString() ?? "";
     }
 
@@ -58,28 +92,35 @@ internal sealed class ConfigSection
     public long Integer(string key, long min, long max)
     {
         var text = Text(key).Trim();
+        var fallback = Reference(key, t => long.Parse(t, CultureInfo.InvariantCulture));
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
-            throw Error(key, $"\"{text}\" is not a whole number");
+            return Fail(key, $"\"{text}\" is not a whole number", fallback);
         if (n < min || n > max)
-            throw Error(key, $"{n} is out of range ({min}-{(max == long.MaxValue ? "" : max.ToString(CultureInfo.InvariantCulture))})");
+            return Fail(key, $"{n} is out of range ({min}-{(max == long.MaxValue ? "" : max.ToString(CultureInfo.InvariantCulture))})", fallback);
         return n;
     }
 
     /// <summary>A boolean as every ActorNet key takes it: on/off, true/false or yes/no.</summary>
-    public bool Flag(string key) => Word(key) switch
+    public bool Flag(string key)
     {
-        "on" or "true" or "yes" => true,
-        "off" or "false" or "no" => false,
-        var other => throw Error(key, $"\"{other}\" is not a boolean (on/off, true/false, yes/no)"),
-    };
+        var word = Word(key);
+        return ParseFlag(word) ?? Fail(key, $"\"{word}\" is not a boolean (on/off, true/false, yes/no)",
+            Reference(key, t => ParseFlag(t.Trim().ToLowerInvariant()) ?? false));
+    }
 
     public TimeSpan Duration(string key, TimeSpan max)
     {
         var text = Text(key).Trim();
-        if (!TryParseDuration(text, out var span))
-            throw Error(key, $"\"{text}\" is not a duration (e.g. 0s, 500ms, 7s, 2m)");
+        var fallback = Reference(key, t => TryParseDuration(t.Trim(), out var d) == DurationParse.Ok ? d : TimeSpan.Zero);
+        switch (TryParseDuration(text, out var span))
+        {
+            case DurationParse.NoUnit:
+                return Fail(key, $"\"{text}\" has no unit (e.g. {text}s or {text}ms)", fallback);
+            case DurationParse.Invalid:
+                return Fail(key, $"\"{text}\" is not a duration (e.g. 0s, 500ms, 7s, 2m)", fallback);
+        }
         if (span < TimeSpan.Zero || span > max)
-            throw Error(key, $"{text} is out of range (0s-{((long)max.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s)");
+            return Fail(key, $"{text} is out of range (0s-{((long)max.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s)", fallback);
         return span;
     }
 
@@ -87,6 +128,7 @@ internal sealed class ConfigSection
     public long? ByteSize(string key)
     {
         Text(key);
+        if (Failed(key)) return null;
         try
         {
             return _config.GetByteSize($"{Path}.{key}");
@@ -97,17 +139,25 @@ internal sealed class ConfigSection
         }
     }
 
-    /// <summary>HOCON durations: a number and a unit (ns, us, ms, s, m, h, d and long forms); a bare number is milliseconds.</summary>
-    internal static bool TryParseDuration(string text, out TimeSpan span)
+    /// <summary>How <see cref="TryParseDuration"/> went.</summary>
+    internal enum DurationParse { Ok, NoUnit, Invalid }
+
+    /// <summary>
+    /// HOCON durations: a number and a unit (ns, us, ms, s, m, h, d and long forms). A bare number is refused
+    /// (<see cref="DurationParse.NoUnit"/>): HOCON takes it as milliseconds, which misled users who meant seconds.
+    /// </summary>
+    internal static DurationParse TryParseDuration(string text, out TimeSpan span)
     {
         span = default;
         var i = 0;
         while (i < text.Length && (char.IsDigit(text[i]) || text[i] is '.' or '-' or '+')) i++;
         if (i == 0 || !double.TryParse(text.AsSpan(0, i), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-            return false;
-        double? ms = text[i..].Trim() switch
+            return DurationParse.Invalid;
+        var unit = text[i..].Trim();
+        if (unit.Length == 0) return DurationParse.NoUnit;
+        double? ms = unit switch
         {
-            "" or "ms" or "milli" or "millis" or "millisecond" or "milliseconds" => number,
+            "ms" or "milli" or "millis" or "millisecond" or "milliseconds" => number,
             "ns" or "nano" or "nanos" or "nanosecond" or "nanoseconds" => number / 1e6,
             "us" or "micro" or "micros" or "microsecond" or "microseconds" => number / 1e3,
             "s" or "second" or "seconds" => number * 1e3,
@@ -116,30 +166,26 @@ internal sealed class ConfigSection
             "d" or "day" or "days" => number * 86400e3,
             _ => null,
         };
-        if (ms is null || double.IsNaN(ms.Value) || Math.Abs(ms.Value) > TimeSpan.MaxValue.TotalMilliseconds / 2) return false;
+        if (ms is null || double.IsNaN(ms.Value) || Math.Abs(ms.Value) > TimeSpan.MaxValue.TotalMilliseconds / 2)
+            return DurationParse.Invalid;
         span = TimeSpan.FromTicks((long)(ms.Value * TimeSpan.TicksPerMillisecond));
-        return true;
+        return DurationParse.Ok;
     }
 
-    // The reference's shape is the schema: its keys are the known ones, its objects must stay objects and its values values.
-    private static void RejectUnknownKeys(HoconValue value, HoconValue reference, string path)
+    private static bool? ParseFlag(string word) => word switch
     {
-        var known = reference.GetObject().Items;
-        foreach (var (key, child) in value.GetObject().Items)
-        {
-            var childPath = $"{path}.{key}";
-            if (!known.TryGetValue(key, out var referenceChild))
-                throw new ConfigException(childPath, $"unknown key (known keys: {string.Join(", ", known.Keys)})");
-            if (referenceChild.IsObject())
-            {
-                if (!child.IsObject())
-                    throw new ConfigException(childPath, $"must be an object {{ {string.Join(", ", referenceChild.GetObject().Items.Keys)} }}");
-                RejectUnknownKeys(child, referenceChild, childPath);
-            }
-            else if (child.IsObject())
-                throw new ConfigException(childPath, "must be a single value, not an object");
-        }
-    }
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => null,
+    };
+
+    private static string ReferenceTextOf(string path) => ReferenceConfig.Config.GetValue(path)?.GetString() ?? "";
+
+    private string ReferenceText(string key) => ReferenceTextOf($"{Path}.{key}");
+
+    // After an error the reader goes on with reference.conf's value, which is valid, so one bad key does not
+    // cause follow-up errors in the checks that combine keys.
+    private T Reference<T>(string key, Func<string, T> parse) => parse(ReferenceText(key));
 
     private static void AddLeaves(HoconValue value, string prefix, List<string> keys)
     {

@@ -13,8 +13,16 @@ public static class HostOptionsReader
     /// reference.conf does not have under the section is unknown.
     /// </summary>
     /// <param name="config">The user's configuration (may be empty).</param>
-    /// <exception cref="ConfigException">A value is mistyped, out of range or unknown; the message names the key.</exception>
-    public static HostOptions Read(Config config) => ReadSection(new ConfigSection(config, Section));
+    /// <exception cref="ConfigException">
+    /// Values are mistyped, out of range or unknown: one line per error, each naming its key (<see cref="ConfigException.Errors"/>).
+    /// </exception>
+    public static HostOptions Read(Config config)
+    {
+        var section = new ConfigSection(config, Section);
+        var options = ReadSection(section);
+        section.ThrowIfErrors();
+        return options;
+    }
 
     internal static HostOptions ReadSection(ConfigSection r) => new()
     {
@@ -25,9 +33,9 @@ public static class HostOptionsReader
     private static long OffOrSize(ConfigSection r, string key)
     {
         var text = r.Word(key);
-        if (text is "off" or "false" or "no") return 0;
+        if (text is "off" or "false" or "no" || r.Failed(key)) return 0;
         return r.ByteSize(key) is long bytes and > 0
             ? bytes
-            : throw r.Error(key, $"\"{text}\" is neither off nor a size above zero (e.g. 32m)");
+            : r.Fail(key, $"\"{text}\" is neither off nor a size above zero (e.g. 32m)", 0L);
     }
 }

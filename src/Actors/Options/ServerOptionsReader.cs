@@ -19,26 +19,33 @@ public static class ServerOptionsReader
     /// </summary>
     /// <param name="config">The user's configuration (may be empty).</param>
     /// <param name="handlers">The handlers <c>handler</c> may name; defaults to <see cref="HandlerRegistry.BuiltIn"/>.</param>
-    /// <exception cref="ConfigException">A value is mistyped, out of range or unknown; the message names the key.</exception>
-    public static ServerOptions Read(Config config, HandlerRegistry? handlers = null) =>
-        ReadSection(new ConfigSection(config, Section), handlers ?? HandlerRegistry.BuiltIn);
+    /// <exception cref="ConfigException">
+    /// Values are mistyped, out of range or unknown: one line per error, each naming its key (<see cref="ConfigException.Errors"/>).
+    /// </exception>
+    public static ServerOptions Read(Config config, HandlerRegistry? handlers = null)
+    {
+        var section = new ConfigSection(config, Section);
+        var options = ReadSection(section, handlers ?? HandlerRegistry.BuiltIn);
+        section.ThrowIfErrors();
+        return options;
+    }
 
     internal static ServerOptions ReadSection(ConfigSection r, HandlerRegistry handlers)
     {
         var handler = r.Word("handler");
         if (handlers.Find(handler) is null)
-            throw r.Error("handler", $"unknown handler \"{handler}\" (expected one of: {string.Join(", ", handlers.Names)})");
+            handler = r.Fail("handler", $"unknown handler \"{handler}\" (expected one of: {string.Join(", ", handlers.Names)})", handler);
         if (!TransportRegistry.TryResolve(r.Word("transport"), out var transport, out var transportProblem))
-            throw r.Error("transport", transportProblem);
+            transport = r.Fail("transport", transportProblem, TransportRegistry.Sockets);
 
         var host = r.Text("host");
-        if (host.Length == 0) throw r.Error("host", "must not be empty (use \"::\" for any address)");
+        if (host.Length == 0) host = r.Fail("host", "must not be empty (use \"::\" for any address)", "::");
         var path = r.Text("path");
 
         var hwm = (int)r.Integer("write-high-water-mark", 1, 1L << 30);
         var maxQueue = r.Integer("max-write-queue", 1, long.MaxValue);
-        if (maxQueue < hwm)
-            throw r.Error("max-write-queue", $"{maxQueue} is below write-high-water-mark ({hwm})");
+        if (maxQueue < hwm && !r.Failed("write-high-water-mark") && !r.Failed("max-write-queue"))
+            r.Fail("max-write-queue", $"{maxQueue} is below write-high-water-mark ({hwm})", maxQueue);
 
         return new ServerOptions
         {

@@ -51,8 +51,11 @@ internal sealed class ServerProcess : IDisposable
 
     public static ServerProcess Start(params string[] args) => Start(args, openFilesLimit: null);
 
-    /// <summary>Starts the executable; with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard).</summary>
-    public static ServerProcess Start(string[] args, int? openFilesLimit)
+    /// <summary>
+    /// Starts the executable; with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard); with
+    /// <paramref name="environment"/>, those variables set (a null value removes one).
+    /// </summary>
+    public static ServerProcess Start(string[] args, int? openFilesLimit, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(openFilesLimit is null ? "dotnet" : "/bin/sh")
         {
@@ -61,6 +64,11 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
+        }
         if (openFilesLimit is { } limit)
         {
             // The shell sets the limit and becomes dotnet (exec), so the pid is the server's.
@@ -125,6 +133,20 @@ internal sealed class ServerProcess : IDisposable
             }
             server.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Starts the executable with <paramref name="args"/> and <paramref name="environment"/>, expecting it to listen on
+    /// <paramref name="port"/>; waits (at most 20 s) until it accepts there.
+    /// </summary>
+    public static ServerProcess StartReadyWithEnvironment(IReadOnlyDictionary<string, string?> environment, int port, params string[] args)
+    {
+        var server = Start(args, openFilesLimit: null, environment);
+        server.Port = port;
+        if (server.WaitUntilReady(ReadyTimeout, TimeSpan.FromMilliseconds(10))) return server;
+        var output = server.Output;
+        server.Dispose();
+        throw new InvalidOperationException($"server did not become ready on port {port}; output:\n{output}");
     }
 
     /// <summary>A port that was free a moment ago (bound to 0, then closed).</summary>
