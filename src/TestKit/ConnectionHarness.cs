@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
@@ -13,7 +14,7 @@ namespace ActorNet.Testing;
 /// <summary>
 /// Runs one handler on an in-memory connection inside a TestKit, and plays the peer: send bytes, FIN or a
 /// reset, and expect bytes, FIN, reset or the socket's end, in TestKit's Expect… style (timeouts are dilated
-/// by <c>akka.test.timefactor</c>). No sockets, so a protocol test runs in milliseconds and deterministically.
+/// by <c>akka.test.timefactor</c>). A failed expectation says what was expected and what arrived instead. No sockets, so a protocol test runs in milliseconds and deterministically.
 /// </summary>
 public sealed class ConnectionHarness
 {
@@ -23,6 +24,8 @@ public sealed class ConnectionHarness
     private readonly InMemoryConnection _peer;
     private readonly TestProbe _wire;
     private readonly byte[] _buffer = new byte[64 * 1024];
+    private bool _socketStopped;
+    private SocketError _failure;
 
     private ConnectionHarness(TestKitBase kit, InMemoryConnection peer, TestProbe wire, IActorRef socket)
     {
@@ -61,17 +64,32 @@ public sealed class ConnectionHarness
     /// receive buffer. A handler that stops reading (paused, or back-pressured because nobody reads its
     /// replies) makes this time out, as a real peer would block: read its output in between.
     /// </summary>
+    /// <exception cref="ExpectationFailedException">The bytes did not fit in time, or the connection failed.</exception>
     public void Send(ReadOnlySpan<byte> bytes, TimeSpan? timeout = null)
     {
         if (bytes.IsEmpty) return;
+        var wait = _kit.Dilated(timeout ?? DefaultWait);
+        var deadline = DateTime.UtcNow + wait;
         _peer.SendAsync(bytes.ToArray());
-        var done = _wire.FishForMessage(m => m is TransportSignal.Sent or TransportSignal.Failed,
-            _kit.Dilated(timeout ?? DefaultWait), "the handler's side to take the bytes");
-        if (done is TransportSignal.Failed failed) Fail($"the peer could not send: {failed.Error}");
+        while (true)
+        {
+            switch (NextSignal(deadline))
+            {
+                case TransportSignal.Sent:
+                    return;
+                case TransportSignal.Failed failed:
+                    Fail($"the peer could not send {bytes.Length} bytes: {failed.Error}{SocketState()}");
+                    break;
+                case null:
+                    Fail($"expected the handler's side to take {bytes.Length} bytes within {Seconds(wait)}; it did not "
+                        + $"(it stopped reading: paused, or back-pressured because nobody reads its replies){SocketState()}");
+                    break;
+            }
+        }
     }
 
-    /// <summary>Sends ASCII text from the peer.</summary>
-    public void Send(string text, TimeSpan? timeout = null) => Send(Encoding.ASCII.GetBytes(text), timeout);
+    /// <summary>Sends <paramref name="text"/> from the peer, encoded as UTF-8 (so ASCII text is sent as is).</summary>
+    public void Send(string text, TimeSpan? timeout = null) => Send(Encoding.UTF8.GetBytes(text), timeout);
 
     /// <summary>The peer sends FIN (half-close).</summary>
     public void SendFin() => _peer.ShutdownSend();
@@ -80,81 +98,183 @@ public sealed class ConnectionHarness
     public void Reset() => _peer.Abort();
 
     /// <summary>Expects exactly <paramref name="count"/> bytes from the handler, in time.</summary>
+    /// <exception cref="ExpectationFailedException">Fewer arrived (the message shows them), then FIN, a reset or the timeout.</exception>
     public byte[] ExpectBytes(int count, TimeSpan? timeout = null)
     {
-        var result = new byte[count];
-        var got = 0;
-        var deadline = DateTime.UtcNow + _kit.Dilated(timeout ?? DefaultWait);
-        while (got < count)
-        {
-            var n = Read(result.AsSpan(got), deadline, out var eof);
-            if (eof) Fail($"expected {count} bytes, got FIN after {got}: \"{Encoding.ASCII.GetString(result, 0, got)}\"");
-            got += n;
-        }
-        return result;
+        var wait = _kit.Dilated(timeout ?? DefaultWait);
+        var got = new MemoryStream();
+        var outcome = Receive(got, count, DateTime.UtcNow + wait);
+        if (outcome != Outcome.Enough) Fail($"expected {count} bytes within {Seconds(wait)}, got {Arrived(got, outcome)}");
+        return got.ToArray();
     }
 
-    /// <summary>Expects <paramref name="expected"/> (ASCII) from the handler, in time.</summary>
+    /// <summary>Expects <paramref name="expected"/> (as UTF-8 bytes) from the handler, in time.</summary>
+    /// <exception cref="ExpectationFailedException">Other bytes arrived, or too few; the message shows both, escaped.</exception>
     public void ExpectString(string expected, TimeSpan? timeout = null)
     {
-        var actual = Encoding.ASCII.GetString(ExpectBytes(expected.Length, timeout));
-        if (actual != expected) Fail($"expected \"{expected}\", got \"{actual}\"");
+        var want = Encoding.UTF8.GetBytes(expected);
+        var wait = _kit.Dilated(timeout ?? DefaultWait);
+        var got = new MemoryStream();
+        var outcome = Receive(got, want.Length, DateTime.UtcNow + wait);
+        if (outcome != Outcome.Enough)
+            Fail($"expected {Printable(want)} within {Seconds(wait)}, got {Arrived(got, outcome)}");
+        else if (!got.ToArray().AsSpan().SequenceEqual(want))
+            Fail($"expected {Printable(want)}, got {Printable(got.ToArray())}");
     }
 
     /// <summary>Expects the handler's side to end (FIN) with nothing more before it.</summary>
+    /// <exception cref="ExpectationFailedException">Bytes arrived first (the message shows them), a reset, or nothing in time.</exception>
     public void ExpectFin(TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + _kit.Dilated(timeout ?? DefaultWait);
-        var n = Read(_buffer, deadline, out var eof);
-        if (!eof) Fail($"expected FIN, got {n} more bytes: \"{Encoding.ASCII.GetString(_buffer, 0, n)}\"");
+        var wait = _kit.Dilated(timeout ?? DefaultWait);
+        var got = new MemoryStream();
+        var outcome = Receive(got, 1, DateTime.UtcNow + wait);
+        if (outcome == Outcome.Fin) return;
+        if (outcome == Outcome.Enough) outcome = TakeAvailable(got);
+        Fail($"expected FIN within {Seconds(wait)}, got {Arrived(got, outcome)}");
     }
 
     /// <summary>Reads everything until the handler's FIN.</summary>
+    /// <exception cref="ExpectationFailedException">No FIN in time, or a reset; the message shows what did arrive.</exception>
     public byte[] ReadToEnd(TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + _kit.Dilated(timeout ?? DefaultWait);
-        var all = new MemoryStream();
-        while (true)
-        {
-            var n = Read(_buffer, deadline, out var eof);
-            if (eof) return all.ToArray();
-            all.Write(_buffer, 0, n);
-        }
+        var wait = _kit.Dilated(timeout ?? DefaultWait);
+        var got = new MemoryStream();
+        var outcome = Receive(got, int.MaxValue, DateTime.UtcNow + wait);
+        if (outcome != Outcome.Fin) Fail($"expected bytes then FIN within {Seconds(wait)}, got {Arrived(got, outcome)}");
+        return got.ToArray();
     }
 
     /// <summary>Expects that nothing arrives from the handler for <paramref name="duration"/>.</summary>
+    /// <exception cref="ExpectationFailedException">Bytes, FIN or a reset arrived; the message shows them.</exception>
     public void ExpectNoBytes(TimeSpan duration)
     {
-        var (n, error, _) = _peer.TryReceive(_buffer);
-        if (error == SocketError.WouldBlock)
-        {
-            _peer.WaitReadable();
-            _wire.ExpectNoMsg(_kit.Dilated(duration));
-            return;
-        }
-        Fail(error == SocketError.Success ? $"expected nothing, got {(n == 0 ? "FIN" : n + " bytes")}" : $"expected nothing, got {error}");
+        var wait = _kit.Dilated(duration);
+        var got = new MemoryStream();
+        var outcome = Receive(got, 1, DateTime.UtcNow + wait);
+        if (outcome == Outcome.TimedOut) return;
+        if (outcome == Outcome.Enough) outcome = TakeAvailable(got);
+        Fail($"expected nothing for {Seconds(wait)}, got {Arrived(got, outcome)}");
     }
 
     /// <summary>Expects the socket actor to have stopped (the connection is closed).</summary>
-    public void ExpectClosed(TimeSpan? timeout = null) => _wire.ExpectTerminated(Socket, _kit.Dilated(timeout ?? DefaultWait));
+    /// <exception cref="ExpectationFailedException">It still runs at the timeout; the message shows what arrived meanwhile.</exception>
+    public void ExpectClosed(TimeSpan? timeout = null)
+    {
+        var wait = _kit.Dilated(timeout ?? DefaultWait);
+        var deadline = DateTime.UtcNow + wait;
+        while (!_socketStopped)
+        {
+            if (NextSignal(deadline) is not null) continue;
+            var got = new MemoryStream();
+            var outcome = TakeAvailable(got);
+            Fail($"expected the connection to close within {Seconds(wait)}, but its socket actor still runs; "
+                + $"from the handler: {Arrived(got, outcome)}");
+        }
+    }
 
+    [DoesNotReturn]
     private static void Fail(string message) => throw new ExpectationFailedException(message);
 
-    private int Read(Span<byte> into, DateTime deadline, out bool eof)
+    // The next message on the wire probe, or null at the deadline; notes when the socket actor stops, whoever waits.
+    private object? NextSignal(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        if (left <= TimeSpan.Zero) return null;
+        var message = _wire.ReceiveOne(left);
+        if (message is Terminated terminated && terminated.ActorRef.Equals(Socket)) _socketStopped = true;
+        return message;
+    }
+
+    // Reads from the handler into got until it holds want bytes, FIN, a failure or the deadline.
+    private Outcome Receive(MemoryStream got, int want, DateTime deadline)
+    {
+        while (got.Length < want)
+        {
+            var room = (int)Math.Min(_buffer.Length, want - got.Length);
+            var (n, error, _) = _peer.TryReceive(_buffer.AsSpan(0, room));
+            if (error == SocketError.Success)
+            {
+                if (n == 0) return Outcome.Fin;
+                got.Write(_buffer, 0, n);
+                continue;
+            }
+            if (error != SocketError.WouldBlock)
+            {
+                _failure = error;
+                return Outcome.Failed;
+            }
+            _peer.WaitReadable();
+            // Any signal (Readable, or the socket actor's end) is a reason to look again; only the deadline ends the wait.
+            if (NextSignal(deadline) is null) return Outcome.TimedOut;
+        }
+        return Outcome.Enough;
+    }
+
+    // For a failure message: whatever the handler has sent that was not read yet, without waiting.
+    private Outcome TakeAvailable(MemoryStream got)
     {
         while (true)
         {
-            var (n, error, _) = _peer.TryReceive(into);
-            eof = error == SocketError.Success && n == 0;
-            if (error == SocketError.Success) return n;
-            if (error != SocketError.WouldBlock) Fail($"the connection failed: {error}");
-            _peer.WaitReadable();
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) Fail("timed out waiting for bytes from the handler");
-            _wire.FishForMessage(m => m is TransportSignal.Readable, left);
+            var (n, error, _) = _peer.TryReceive(_buffer);
+            if (error == SocketError.WouldBlock) return Outcome.TimedOut;
+            if (error != SocketError.Success)
+            {
+                _failure = error;
+                return Outcome.Failed;
+            }
+            if (n == 0) return Outcome.Fin;
+            got.Write(_buffer, 0, n);
         }
     }
-}
 
-/// <summary>An expectation of <see cref="ConnectionHarness"/> was not met.</summary>
-public sealed class ExpectationFailedException(string message) : Exception(message);
+    private string Arrived(MemoryStream got, Outcome outcome)
+    {
+        var bytes = got.Length == 0 ? "no bytes" : Printable(got.ToArray());
+        var then = outcome switch
+        {
+            Outcome.Fin => ", then FIN",
+            Outcome.Failed => $", then the connection failed ({_failure})",
+            Outcome.TimedOut => got.Length == 0 ? "" : " and nothing more",
+            _ => "",
+        };
+        return bytes + then + SocketState();
+    }
+
+    private string SocketState() => _socketStopped ? " (the socket actor has stopped)" : "";
+
+    private static string Seconds(TimeSpan wait) => $"{wait.TotalSeconds:0.###} s";
+
+    /// <summary>
+    /// Bytes as a quoted string a test failure can show: printable ASCII as is, <c>\n</c>, <c>\r</c>, <c>\t</c>,
+    /// everything else as <c>\xNN</c> (so UTF-8 shows byte by byte); long input is cut after 256 bytes.
+    /// </summary>
+    public static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        const int Shown = 256;
+        var text = new StringBuilder("\"");
+        foreach (var b in bytes.Length > Shown ? bytes[..Shown] : bytes)
+        {
+            text.Append(b switch
+            {
+                (byte)'\n' => "\\n",
+                (byte)'\r' => "\\r",
+                (byte)'\t' => "\\t",
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                >= 0x20 and < 0x7f => ((char)b).ToString(),
+                _ => $"\\x{b:X2}",
+            });
+        }
+        text.Append(bytes.Length > Shown ? "\"..." : "\"");
+        return text.Append($" ({bytes.Length} byte{(bytes.Length == 1 ? "" : "s")})").ToString();
+    }
+
+    private enum Outcome
+    {
+        Enough,
+        Fin,
+        Failed,
+        TimedOut,
+    }
+}

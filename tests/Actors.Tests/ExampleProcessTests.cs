@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ActorNet.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ActorNet.Tests;
+
+/// <summary>The programs in examples/ (the README's code) run as the README says.</summary>
+public sealed class ExampleProcessTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void HandlerServer_upper_cases_UTF8_intact_and_drains_on_SIGTERM_then_exits_0()
+    {
+        using var server = ExampleProcess.Start("HandlerServer", "0");
+        try
+        {
+            var endPoint = IPEndPoint.Parse(server.WaitForLine("listening on ", Bound));
+            Assert.Equal(IPAddress.Loopback, endPoint.Address);
+            using var client = Loopback.Connect(endPoint);
+            Assert.Equal(Encoding.UTF8.GetBytes("HéLLO, €URO\n"), RoundTrip(client, "héllo, €uro\n"));
+
+            server.Signal(ExampleProcess.SIGTERM);
+            server.WaitForLine("draining", Bound);
+            // Draining: new connects are refused, the live connection still works, and the exit waits for it.
+            AwaitRefused(endPoint);
+            Assert.Equal("MORE\n"u8.ToArray(), RoundTrip(client, "more\n"));
+            client.Shutdown(SocketShutdown.Send);
+            Loopback.ExpectEof(client);
+            Assert.Equal(0, server.WaitForExit(Bound));
+        }
+        finally
+        {
+            output.WriteLine(server.Output);
+        }
+    }
+
+    [Fact]
+    public void HandlerServer_on_a_taken_port_prints_Node_s_error_and_exits_1()
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        using var server = ExampleProcess.Start("HandlerServer", port.ToString());
+        Assert.Equal(1, server.WaitForExit(Bound));
+        Assert.Contains($"STDERR listen EADDRINUSE: address already in use 127.0.0.1:{port}", server.Output);
+    }
+
+    [Fact]
+    public void Client_talks_to_its_own_server_reports_ECONNREFUSED_after_close_and_exits_0()
+    {
+        using var client = ExampleProcess.Start("Client");
+        var code = client.WaitForExit(Bound);
+        output.WriteLine(client.Output);
+        Assert.Equal(0, code);
+        var lines = client.Output.Split('\n').Where(l => !l.StartsWith('[')).ToArray(); // not Akka's log lines, if any
+        Assert.Matches(@"^echo server on 127\.0\.0\.1:\d+$", lines[0]);
+        Assert.Equal(["echoed: hello", "greeter: 6 bytes back", "after close: ECONNREFUSED"], lines[1..]);
+    }
+
+    private static byte[] RoundTrip(Socket client, string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        client.Send(bytes);
+        return Loopback.ReadExactly(client, bytes.Length);
+    }
+
+    // The signal is handled asynchronously: connects are refused once the server has closed its listening socket.
+    private static void AwaitRefused(IPEndPoint endPoint)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            try
+            {
+                using var probe = Loopback.Connect(endPoint);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{endPoint} still accepts connections after {Bound}");
+        }
+    }
+}
