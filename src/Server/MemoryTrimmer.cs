@@ -37,6 +37,7 @@ internal sealed class MemoryTrimmer
     }
 
     /// <summary>Starts checking once a second until the system terminates.</summary>
+    /// <param name="system">Whose scheduler runs the check and whose log gets the trims.</param>
     /// <param name="burstBytes">Bytes allocated since the last trim before a quiet second trims again.</param>
     public static void Start(ActorSystem system, long burstBytes)
     {
