@@ -10,7 +10,7 @@ internal sealed class ExampleProcess : IDisposable
     public const int SIGTERM = 15;
 
     private readonly Process _process;
-    private readonly List<string> _lines = [];
+    private readonly OutputLines _lines = new("the example");
 
     private ExampleProcess(Process process)
     {
@@ -22,13 +22,7 @@ internal sealed class ExampleProcess : IDisposable
     }
 
     /// <summary>Everything printed so far, one line each (stderr lines start with "STDERR ").</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_lines) return string.Join("\n", _lines);
-        }
-    }
+    public string Output => _lines.ToString();
 
     /// <summary>Starts <c>dotnet ActorNet.Examples.{name}.dll args...</c> from the test's output directory.</summary>
     public static ExampleProcess Start(string name, params string[] args)
@@ -48,22 +42,7 @@ internal sealed class ExampleProcess : IDisposable
     }
 
     /// <summary>Waits (bounded) for a line starting with <paramref name="prefix"/>; returns the rest of it.</summary>
-    public string WaitForLine(string prefix, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        lock (_lines)
-        {
-            while (true)
-            {
-                var line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-                if (line is not null) return line[prefix.Length..];
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero)
-                    throw new TimeoutException($"no line starting with \"{prefix}\" within {timeout}; output:\n{string.Join("\n", _lines)}");
-                Monitor.Wait(_lines, left);
-            }
-        }
-    }
+    public string WaitForLine(string prefix, TimeSpan timeout) => _lines.WaitForLine(prefix, timeout);
 
     /// <summary>Waits (bounded) for the exit; returns the exit code.</summary>
     public int WaitForExit(TimeSpan timeout)
@@ -89,12 +68,7 @@ internal sealed class ExampleProcess : IDisposable
 
     private void Append(string? line)
     {
-        if (line is null) return;
-        lock (_lines)
-        {
-            _lines.Add(line);
-            Monitor.PulseAll(_lines);
-        }
+        if (line is not null) _lines.Add(line);
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -10,7 +10,7 @@ namespace ActorNet.Tests.Support;
 internal sealed class NodeServer : IDisposable
 {
     private readonly Process _process;
-    private readonly List<string> _lines = [];
+    private readonly OutputLines _lines = new("node");
     private readonly string _script;
 
     private NodeServer(Process process, string script)
@@ -19,17 +19,11 @@ internal sealed class NodeServer : IDisposable
         _script = script;
         _process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null) return;
-            lock (_lines)
-            {
-                _lines.Add(e.Data);
-                Monitor.PulseAll(_lines);
-            }
+            if (e.Data is not null) _lines.Add(e.Data);
         };
         _process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is null) return;
-            lock (_lines) _lines.Add("STDERR " + e.Data);
+            if (e.Data is not null) _lines.Add("STDERR " + e.Data);
         };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -62,22 +56,7 @@ internal sealed class NodeServer : IDisposable
     }
 
     /// <summary>Waits (bounded) for a stdout line starting with <paramref name="prefix"/>; returns the rest.</summary>
-    public string WaitForLine(string prefix, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        lock (_lines)
-        {
-            while (true)
-            {
-                var line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-                if (line is not null) return line[prefix.Length..];
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero)
-                    throw new TimeoutException($"node printed no \"{prefix}\" line in {timeout}; output:\n{string.Join("\n", _lines)}");
-                Monitor.Wait(_lines, left);
-            }
-        }
-    }
+    public string WaitForLine(string prefix, TimeSpan timeout) => _lines.WaitForLine(prefix, timeout);
 
     private static string? FindNode() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
