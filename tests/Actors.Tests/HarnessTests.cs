@@ -82,6 +82,35 @@ public sealed class HarnessTests(ITestOutputHelper output) : ServerTestKit(outpu
     }
 
     [Fact]
+    public void Tally_after_its_idle_timeout_end_sends_no_count_at_the_peers_FIN_and_closes_without_an_error()
+    {
+        // Its side is ended, so a count written at the peer's FIN would be a write after end (an error).
+        var peer = ConnectionHarness.Start(this, new Observed(new TallyHandler(), TestActor), Loopback0 with { IdleTimeout = TimeSpan.FromMilliseconds(100) });
+        peer.Send("abc");
+        peer.ExpectFin(TimeSpan.FromSeconds(2));
+        peer.Send("more after the FIN");
+        peer.SendFin();
+        peer.ExpectClosed();
+        ExpectMsg<SocketProtocol.Closed>(c => Assert.False(c.HadError));
+    }
+
+    /// <summary>Tells the test actor Error and Close, and passes everything on.</summary>
+    private sealed class Observed(IConnectionHandler inner, IActorRef observer) : HandlerDecorator(inner)
+    {
+        public override void OnError(ISocket socket, NetError error)
+        {
+            observer.Tell(new SocketProtocol.ErrorOccurred(socket.Self, error));
+            base.OnError(socket, error);
+        }
+
+        public override void OnClose(ISocket socket, bool hadError)
+        {
+            observer.Tell(new SocketProtocol.Closed(socket.Self, hadError));
+            base.OnClose(socket, hadError);
+        }
+    }
+
+    [Fact]
     public void A_peer_reset_is_ECONNRESET_for_the_handler()
     {
         var peer = ConnectionHarness.Start(this, new ForwardingHandler(TestActor));

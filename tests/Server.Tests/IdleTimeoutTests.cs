@@ -85,4 +85,38 @@ public class IdleTimeoutTests(ITestOutputHelper output)
         Assert.NotEqual(End.Reset, after.End);
         Assert.Empty(after.Data);
     }
+
+    [Fact]
+    public void After_its_idle_timeout_fin_echo_reads_on_without_echoing_until_the_clients_fin_instead_of_resetting()
+    {
+        // Node's socket.pipe(socket) stops writing once its side has ended; a write after end would fail the socket,
+        // and the client's next bytes would then be answered with RST. Each chunk is sent once the server has read
+        // the previous one (its Recv-Q is empty again), so a server that closed after the first would reset the second.
+        using var server = ServerProcess.StartReady(Base.Handler("echo").IdleTimeout("1s"), output);
+        using var client = Client.Connect(server.Port);
+        var fin = client.ReadToEnd(TimeSpan.FromSeconds(6));
+        Assert.Equal(End.Fin, fin.End);
+
+        var pattern = new Pattern(10);
+        for (var i = 0; i < 3; i++)
+        {
+            client.Send(pattern.Bytes(i * 4096, 4096));
+            if (!SocketStats.Available) continue;
+            var (read, state) = SocketStats.WaitForServerSide(server.Port, client.LocalPort, e => e is null || e.RecvQ == 0, TimeSpan.FromSeconds(5));
+            Assert.True(read && state is not null, $"chunk {i} should be read by the server, which is still there; ss: {(state?.ToString() ?? "gone, i.e. reset")}");
+        }
+        client.ShutdownSend();
+
+        if (SocketStats.Available)
+        {
+            var (matched, last) = SocketStats.WaitForServerSide(server.Port, client.LocalPort, e => e is null || e.State == "TIME-WAIT", TimeSpan.FromSeconds(5));
+            Assert.True(matched && last is not null,
+                $"the server side should end in TIME-WAIT (orderly close after reading our data and FIN); ss: {(last?.ToString() ?? "gone, i.e. reset")}");
+        }
+        else output.WriteLine(SocketStats.MissingMessage);
+
+        var after = client.ReadToEnd(TimeSpan.FromMilliseconds(300));
+        Assert.NotEqual(End.Reset, after.End);
+        Assert.Empty(after.Data);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorNet.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -52,9 +53,9 @@ public class PauseOnConnectTests(ITestOutputHelper output)
     [Fact]
     public void Max_connections_still_applies_to_paused_connections()
     {
-        // A paused socket is never read, so the server cannot see the readiness probe's FIN: the probe may keep
-        // its slot (as in Node). With max-connections = 2 the first client therefore gets a slot, and at the
-        // latest the third is turned away. Accepted paused connections stay quiet; turned-away ones get FIN/RST at once.
+        // A paused socket is never read: the server sees the readiness probe's FIN only through its reset probe
+        // (every 500 ms), so the probe may still hold its slot. With max-connections = 2 the first client therefore
+        // gets a slot, and at the latest the third is turned away. Accepted paused connections stay quiet; turned-away ones get FIN/RST at once.
         using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true).MaxConnections(2), output);
 
         var held = new List<Client>();
@@ -88,7 +89,7 @@ public class PauseOnConnectTests(ITestOutputHelper output)
     [Fact]
     public void A_paused_connection_is_still_closed_by_the_shutdown_at_the_drain_deadline()
     {
-        // A paused socket never reads the client's FIN, so only the drain deadline ends it.
+        // A paused socket is never read, and this client sends no FIN, so only the drain deadline ends it.
         using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true).DrainTimeout("1s"), output);
         using var client = Client.Connect(server.Port);
         client.Send("unread");
@@ -105,5 +106,58 @@ public class PauseOnConnectTests(ITestOutputHelper output)
         Assert.True(after >= TimeSpan.FromMilliseconds(800), $"the paused connection was closed {after.TotalMilliseconds:F0} ms after the signal, before the 1 s drain-timeout");
         client.Dispose();
         Draining.AssertExitsZero(server, TimeSpan.FromSeconds(6));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_paused_connection_whose_client_closes_frees_its_slot_within_two_seconds(bool sendFirst)
+    {
+        // Nothing reads a paused socket, so only the server's probe can see the client's FIN: without it the slot
+        // (and a drain) would be held until the process ends. The readiness probe's own connection is one of these.
+        using var server = ServerProcess.StartReady(Base.Handler("echo").PauseOnConnect(true).MaxConnections(1), output);
+        using var a = ForPausedSlot(server.Port, server.ProbeClosedAt, "first connection (after the readiness probe closed)");
+        AssertTurnedAway(server.Port);
+
+        if (sendFirst) a.Send("never read");
+        a.ShutdownSend();
+        var closedAt = Stopwatch.GetTimestamp();
+
+        using var b = ForPausedSlot(server.Port, closedAt, "after the paused client's FIN");
+        var outcome = a.ReadToEnd(TimeSpan.FromSeconds(2));
+        output.WriteLine($"the closed paused connection: {outcome}");
+        // Unread bytes make the kernel answer the close with RST.
+        Assert.True(outcome.End is End.Fin or End.Reset, $"the server should have closed the paused connection, got {outcome}");
+        Assert.Empty(outcome.Data);
+        a.Dispose();
+        AssertTurnedAway(server.Port);
+        b.AssertNothingArrivesWithin(TimeSpan.FromMilliseconds(200), "the new paused connection stays open");
+    }
+
+    /// <summary>
+    /// Connects until a connection stays open and quiet (a paused one) for 300 ms, as long as the attempt starts within
+    /// 2 s of <paramref name="since"/>; turned-away ones (FIN or RST at once) are retried.
+    /// </summary>
+    private static Client ForPausedSlot(int port, long since, string what)
+    {
+        var attempts = new List<string>();
+        while (true)
+        {
+            var startedAt = Wait.Since(since);
+            if (startedAt > TimeSpan.FromSeconds(2))
+                throw new Xunit.Sdk.XunitException($"{what}: no connection was accepted within 2 s; {Wait.Summary(attempts)}");
+            var client = Client.Connect(port);
+            if (client.NothingArrivesWithin(TimeSpan.FromMilliseconds(300))) return client;
+            using (client) attempts.Add($"at {startedAt.TotalMilliseconds:F0} ms: {client.ReadToEnd(TimeSpan.FromSeconds(1))}");
+            Thread.Sleep(Wait.RetryInterval); // poll interval of a bounded loop
+        }
+    }
+
+    private static void AssertTurnedAway(int port)
+    {
+        using var extra = Client.Connect(port);
+        var outcome = extra.ReadToEnd(TimeSpan.FromSeconds(5));
+        Assert.True(outcome.End is End.Fin or End.Reset, $"a connection beyond max-connections should be closed at once, got {outcome}");
+        Assert.Empty(outcome.Data);
     }
 }

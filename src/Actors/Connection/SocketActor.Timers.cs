@@ -5,7 +5,8 @@ namespace ActorNet.Connection;
 
 /// <summary>
 /// The socket's three timers, all inputs of the state machine: the idle <see cref="Timeout"/> (Node's setTimeout),
-/// <see cref="PeerFinOverdue"/> (close-timeout after our FIN) and the reset probe while nothing is read.
+/// <see cref="PeerFinOverdue"/> (close-timeout after our FIN) and the reset probe while nothing is read (it also
+/// closes a paused socket whose peer sent FIN).
 /// </summary>
 internal sealed partial class SocketActor
 {
@@ -103,6 +104,15 @@ internal sealed partial class SocketActor
         if (_life == Lifecycle.Connecting) return;
         var error = _connection.ProbeReset();
         if (error == SocketError.Success) return;
+        if (error == SocketError.Disconnecting)
+        {
+            // The peer's FIN while paused, with our side open and nothing queued: nothing would ever read it, so the
+            // connection would hold its max-connections slot (and the drain) until the process ends. Close it; unread
+            // bytes are dropped. After the peer's FIN with reading ended, or with writes still flushing, it is expected.
+            if (_read == ReadSide.Paused && _write == WriteSide.Open && _queue.Length == 0 && !_queue.IsSending)
+                Close(null, abort: false, "closed by the peer while paused");
+            return;
+        }
         // After our FIN, the kernel reports the peer's FIN as the same closed state as a reset: not an error.
         if (_write == WriteSide.Ended) Close(null, abort: false, "closed by the peer while not reading");
         else Close(NetError.FromSocketError(error, "read", RemoteEndPoint), abort: false, "reset while not reading");

@@ -6,7 +6,8 @@ namespace ActorNet.Handlers;
 /// <summary>
 /// Counts received bytes; when the peer ends, writes the decimal count and "\n", then ends.
 /// The write inside the end callback goes out before the automatic FIN, as in Node.
-/// On an idle timeout it ends without a count.
+/// On an idle timeout it ends without a count, and then writes none when the peer ends (a write after
+/// end would fail the socket).
 /// </summary>
 public sealed class TallyHandler : IConnectionHandler
 {
@@ -18,7 +19,8 @@ public sealed class TallyHandler : IConnectionHandler
     /// <inheritdoc />
     public void OnEnd(ISocket socket)
     {
-        socket.Write(Encoding.ASCII.GetBytes(_count.ToString(CultureInfo.InvariantCulture) + "\n"));
+        if (socket.Writable)
+            socket.Write(Encoding.ASCII.GetBytes(_count.ToString(CultureInfo.InvariantCulture) + "\n"));
         socket.End();
     }
 

@@ -68,7 +68,8 @@ public interface ITransportConnection
 
     /// <summary>
     /// While nothing is read (paused, or after the peer's FIN), a reset would go unnoticed: the socket actor
-    /// asks now and then. Returns the error when the peer reset the connection, otherwise Success.
+    /// asks now and then. Returns the error when the peer reset the connection, <see cref="SocketError.Disconnecting"/>
+    /// when the peer sent FIN and we have not (a transport that cannot tell returns Success), otherwise Success.
     /// </summary>
     SocketError ProbeReset() => SocketError.Success;
 }

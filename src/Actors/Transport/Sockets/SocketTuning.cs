@@ -14,6 +14,7 @@ internal static class SocketTuning
     private const int TcpUserTimeout = 18;
     private const int TcpInfo = 11;
     private const byte TcpStateClose = 7;
+    private const byte TcpStateCloseWait = 8;
 
     // .NET's SocketOptionName.ReuseAddress sets SO_REUSEPORT too on Linux, which would let a second
     // server bind the same port without EADDRINUSE; set the plain option instead.
@@ -59,8 +60,9 @@ internal static class SocketTuning
     }
 
     /// <summary>
-    /// A reset noticed without reading: TCP_INFO's first byte is the state, and a reset moves an ESTABLISHED or
-    /// CLOSE-WAIT socket to TCP_CLOSE.
+    /// A reset or the peer's FIN noticed without reading: TCP_INFO's first byte is the state. A reset moves an
+    /// ESTABLISHED or CLOSE-WAIT socket to TCP_CLOSE (ConnectionReset); the peer's FIN before ours moves an
+    /// ESTABLISHED socket to CLOSE-WAIT (Disconnecting).
     /// </summary>
     public static SocketError ProbeReset(Socket socket)
     {
@@ -73,7 +75,12 @@ internal static class SocketTuning
         {
             return e.SocketErrorCode;
         }
-        return info[0] == TcpStateClose ? SocketError.ConnectionReset : SocketError.Success;
+        return info[0] switch
+        {
+            TcpStateClose => SocketError.ConnectionReset,
+            TcpStateCloseWait => SocketError.Disconnecting,
+            _ => SocketError.Success,
+        };
     }
 
     public static int GetUserTimeoutMs(Socket socket)
