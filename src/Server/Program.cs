@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Akka.Actor;
@@ -17,6 +18,9 @@ namespace ActorNet.Server
     {
         private const int ExitConfig = 2;
         private const int ExitListen = 1;
+
+        // A second signal at least this long after the first force-closes; earlier ones are copies of the first.
+        private static readonly TimeSpan ForceWindow = TimeSpan.FromSeconds(1);
 
         public static async Task<int> RunAsync(string[] args)
         {
@@ -92,14 +96,30 @@ namespace ActorNet.Server
                 MemoryTrimmer.Start(system, host.IdleMemoryTrimBytes);
 
             // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
-            var signals = 0;
+            long firstSignalAt = 0;
             void OnSignal(PosixSignalContext context)
             {
                 context.Cancel = true;
-                if (Interlocked.Increment(ref signals) == 1)
+                var now = Stopwatch.GetTimestamp();
+                var first = Interlocked.CompareExchange(ref firstSignalAt, now, 0);
+                if (first == 0)
+                {
+                    Log.Information("Received {Signal}: stop accepting and drain; send SIGINT/SIGTERM again (1 s or more from now) to force-close",
+                        context.Signal);
                     _ = CoordinatedShutdown.Get(system).Run(new SignalReason(context.Signal));
-                else
-                    server.Tell(ServerProtocol.ForceClose.Instance);
+                    return;
+                }
+                var since = Stopwatch.GetElapsedTime(first, now);
+                // dotnet run forwards a signal sent to the process group, and timeout or kill -- -PGID send it to
+                // both processes: copies within ForceWindow are one request, forcing needs a deliberate second one.
+                if (since < ForceWindow)
+                {
+                    Log.Information("Received {Signal} {SinceMs} ms after the first signal: the same request, still draining",
+                        context.Signal, (long)since.TotalMilliseconds);
+                    return;
+                }
+                Log.Information("Received {Signal} again: force-closing the remaining connections", context.Signal);
+                server.Tell(ServerProtocol.ForceClose.Instance);
             }
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -109,7 +129,7 @@ namespace ActorNet.Server
             {
                 reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
             }
-            catch (AskTimeoutException) when (Volatile.Read(ref signals) > 0)
+            catch (AskTimeoutException) when (Interlocked.Read(ref firstSignalAt) != 0)
             {
                 // Stopped by a signal while starting: nothing was served, nothing to drain.
                 await system.WhenTerminated;
