@@ -36,4 +36,25 @@ public class HonestLogTests(ITestOutputHelper output)
         Assert.DoesNotContain("drain-timeout 00:00:00", text);
         Assert.DoesNotContain("Aborting", text);
     }
+
+    [Fact]
+    public void After_a_force_close_the_log_does_not_say_every_connection_drained()
+    {
+        using var server = ServerProcess.StartReady(ServerConfig.Default.DrainTimeout("30s"), output);
+        using var client = Client.Connect(server.Port);
+        client.AssertEchoes("before\n", Short);
+
+        server.Signal(ServerProcess.SIGTERM);
+        Assert.True(server.WaitForOutput("draining", Short), server.Output);
+        Thread.Sleep(ServerProcess.ForceWindow);
+        server.Signal(ServerProcess.SIGINT);
+        var outcome = client.ReadToEnd(TimeSpan.FromSeconds(3));
+        Assert.True(outcome.End is End.Fin or End.Reset, $"the second signal should force-close the connection, got {outcome}");
+        Draining.AssertExitsZero(server, Short);
+
+        var text = server.Output;
+        Assert.Contains("force-closing the remaining connections", text);
+        Assert.Contains("Server closed: 1 connections force-closed", text);
+        Assert.DoesNotContain("every connection drained", text);
+    }
 }

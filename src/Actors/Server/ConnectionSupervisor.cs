@@ -26,6 +26,8 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private int _live;
     private bool _draining;
     private TimeSpan _grace;
+    private int _endedAtDeadline;
+    private int _aborted;
     private int _shedSinceLog;
     private long _nextShedLogAt;
 
@@ -124,9 +126,14 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         if (reason == ShutdownReason.Drain)
         {
             _log.Info("Drain deadline passed: ending {Live} connections", _live);
+            _endedAtDeadline += _live;
             Timers.StartSingleTimer(nameof(DrainGraceOver), DrainGraceOver.Instance, _grace);
         }
-        else _log.Info("Aborting {Live} connections", _live);
+        else
+        {
+            _log.Info("Aborting {Live} connections", _live);
+            _aborted += _live;
+        }
         var shutdown = new SocketInput.Shutdown(reason);
         foreach (var child in Context.GetChildren()) child.Tell(shutdown);
     }
@@ -134,7 +141,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private void Drained()
     {
         Timers.CancelAll();
-        Context.Parent.Tell(ServerDrained.Instance);
+        Context.Parent.Tell(new ServerDrained(_endedAtDeadline, _aborted));
     }
 
     /// <summary>Stop admitting; drain with <paramref name="Deadline"/> and <paramref name="Grace"/>.</summary>
@@ -151,8 +158,8 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     }
 }
 
-/// <summary>The supervisor's live count reached zero during a drain.</summary>
-internal sealed record ServerDrained
-{
-    public static ServerDrained Instance { get; } = new();
-}
+/// <summary>
+/// The supervisor's live count reached zero during a drain; <paramref name="EndedAtDeadline"/> connections were told
+/// to end at the drain deadline and <paramref name="Aborted"/> were force-closed (both 0: every one drained).
+/// </summary>
+internal sealed record ServerDrained(int EndedAtDeadline, int Aborted);
