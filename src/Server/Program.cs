@@ -68,7 +68,8 @@ namespace ActorNet.Server
 
             Log.Logger = new LoggerConfiguration()
                 .MinimumLevel.Is(level)
-                .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+                .Filter.ByExcluding(LogFilter.IsRedundant)
+                .WriteTo.Console(outputTemplate: "[{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} {Level:u3}] {Message:lj}{NewLine}{Exception}")
                 .CreateLogger();
             // As Node does: the soft open-files limit goes up to the hard one; connections stop short of it.
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
@@ -77,7 +78,9 @@ namespace ActorNet.Server
                     after, before, DescriptorLimit.ShedAt);
             try
             {
-                return await ServeAsync(config, options, host);
+                var code = await ServeAsync(config, options, host);
+                Log.Information("Exiting with code {ExitCode}", code);
+                return code;
             }
             finally
             {
@@ -135,10 +138,9 @@ namespace ActorNet.Server
                 await system.WhenTerminated;
                 return 0;
             }
-            if (reply is ServerProtocol.ServerError failed)
+            if (reply is ServerProtocol.ServerError)
             {
-                // One clear line, e.g. "listen EADDRINUSE: address already in use 127.0.0.1:7000".
-                Console.Error.WriteLine(failed.Error.ToString());
+                // The server logged it in one line, e.g. "Server error: listen EADDRINUSE: address already in use 127.0.0.1:7000".
                 await system.Terminate();
                 return ExitListen;
             }
@@ -179,10 +181,13 @@ namespace ActorNet.Server
                   loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
                   logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
                   stdout-loglevel = WARNING
+                  # Lines from before the Serilog logger starts or after it stops get the same format.
+                  stdout-logger-class = "{{SerilogMinimalLogger.ClassName}}"
                   log-dead-letters = off
                   log-dead-letters-during-shutdown = off
                   coordinated-shutdown {
-                    run-by-clr-shutdown-hook = on
+                    # Signals are handled above; Akka's hook only logged a second, false start on each one.
+                    run-by-clr-shutdown-hook = off
                     phases.service-unbind.timeout = 5s
                     phases.service-requests-done.timeout = {{drainSeconds}}s
                     phases.service-stop.timeout = 5s

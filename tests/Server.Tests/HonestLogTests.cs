@@ -1,13 +1,28 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using ActorNet.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace ActorNet.Tests;
 
-/// <summary>What the executable does and says on signals, shutdown and failures is true.</summary>
-public class HonestLogTests(ITestOutputHelper output)
+/// <summary>What the executable says about signals, shutdown and failures is true, and every line has one format.</summary>
+public partial class HonestLogTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(5);
+
+    // Serilog's console line: ISO 8601 date, time and UTC offset, then the level.
+    [GeneratedRegex(@"^\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2} (VRB|DBG|INF|WRN|ERR|FTL)\] \S")]
+    private static partial Regex LogLine();
+
+    /// <summary>Every line of <paramref name="text"/> but <paramref name="allowed"/> is a formatted log line (no Akka format, no stack trace).</summary>
+    internal static void AssertEveryLineFormatted(string text, params string[] allowed)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'));
+        var stray = lines.Where(l => !LogLine().IsMatch(l) && !allowed.Contains(l)).ToList();
+        Assert.True(stray.Count == 0, $"lines outside the log format:\n{string.Join("\n", stray)}\n--- output:\n{text}");
+    }
 
     [Fact]
     public void Two_SIGTERMs_50_ms_apart_are_one_request_the_live_connection_keeps_echoing_and_the_drain_proceeds()
@@ -32,9 +47,12 @@ public class HonestLogTests(ITestOutputHelper output)
 
         var text = server.Output;
         Assert.Contains("send SIGINT/SIGTERM again", text);
-        Assert.Contains("every connection drained", text);
+        Assert.Contains("Server closed: every connection drained", text);
         Assert.DoesNotContain("drain-timeout 00:00:00", text);
         Assert.DoesNotContain("Aborting", text);
+        Assert.DoesNotContain("CLR termination hook", text);
+        Assert.DoesNotContain("ExitCode", text);
+        AssertEveryLineFormatted(text);
     }
 
     [Fact]
@@ -56,5 +74,27 @@ public class HonestLogTests(ITestOutputHelper output)
         Assert.Contains("force-closing the remaining connections", text);
         Assert.Contains("Server closed: 1 connections force-closed", text);
         Assert.DoesNotContain("every connection drained", text);
+        AssertEveryLineFormatted(text);
+    }
+
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("akka-io")]
+    public void On_a_taken_port_the_log_says_exit_code_1_in_one_line_per_event_and_the_exit_code_is_1(string transport)
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+
+        using var server = ServerProcess.StartWithConfig(ServerConfig.Default.With("transport", transport), port, output);
+        var code = server.WaitForExit(TimeSpan.FromSeconds(20));
+        var text = server.Output;
+        Assert.True(code == 1, $"exit code {code}; output:\n{text}");
+        Assert.Contains("Exiting with code 1", text);
+        Assert.DoesNotContain("ExitCode:0", text);
+        Assert.DoesNotContain("SocketException", text);
+        Assert.Contains($"Server error: listen EADDRINUSE: address already in use 127.0.0.1:{port}", text);
+        AssertEveryLineFormatted(text);
     }
 }
