@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -76,6 +77,73 @@ public partial class HonestLogTests(ITestOutputHelper output)
         Assert.DoesNotContain("every connection drained", text);
         AssertEveryLineFormatted(text);
     }
+
+    [Fact]
+    public void A_burst_of_500_connections_over_max_connections_is_logged_at_most_once_a_second_with_counts_that_add_up()
+    {
+        const int burst = 500;
+        using var server = ServerProcess.StartReady(ServerConfig.Default.MaxConnections(1), output);
+        using var held = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, TimeSpan.FromSeconds(2), "the one slot");
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < burst; i++)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+        }
+
+        // The last drops of the burst are reported when their second is over.
+        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+        List<int> counts;
+        while ((counts = DropCounts(server.Output)).Sum() < burst && Stopwatch.GetTimestamp() < deadline)
+            Thread.Sleep(Wait.RetryInterval); // polled, bounded by the deadline
+        var seconds = Wait.Since(started).TotalSeconds;
+        output.WriteLine($"{counts.Count} drop lines in {seconds:F1} s: {string.Join(", ", counts)}");
+        // At least the burst: Wait.ForEchoSlot's tries while the probe still held the slot were dropped too.
+        Assert.True(counts.Sum() >= burst, $"the drop lines count {counts.Sum()} of at least {burst} drops:\n{server.Output}");
+        Assert.True(counts.Count <= Math.Ceiling(seconds) + 1, $"{counts.Count} drop lines in {seconds:F1} s:\n{server.Output}");
+        Assert.DoesNotContain("dropped:", server.Output);
+        held.AssertEchoes("still served\n", Short);
+    }
+
+    [Fact]
+    public void On_akka_io_connections_closed_during_the_drain_are_logged_at_most_once_a_second_with_counts_that_add_up()
+    {
+        const int burst = 200;
+        using var server = ServerProcess.StartReady(AkkaIo.Config.DrainTimeout("30s"), output);
+        using var held = Client.Connect(server.Port);
+        held.AssertEchoes("before\n", Short);
+        server.Signal(ServerProcess.SIGTERM);
+        Assert.True(server.WaitForOutput("Draining 1 connections", Short), server.Output);
+
+        // akka-io cannot refuse during a drain: each connect is accepted and closed at once.
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < burst; i++)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
+        }
+        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+        List<int> counts;
+        while ((counts = ClosedCounts(server.Output)).Sum() < burst && Stopwatch.GetTimestamp() < deadline)
+            Thread.Sleep(Wait.RetryInterval); // polled, bounded by the deadline
+        var seconds = Wait.Since(started).TotalSeconds;
+        output.WriteLine($"{counts.Count} lines in {seconds:F1} s: {string.Join(", ", counts)}");
+        Assert.Equal(burst, counts.Sum());
+        Assert.True(counts.Count <= Math.Ceiling(seconds) + 1, $"{counts.Count} lines in {seconds:F1} s:\n{server.Output}");
+        held.AssertEchoes("still served\n", Short);
+    }
+
+    private static List<int> ClosedCounts(string text) =>
+        ClosedLine().Matches(text).Select(m => int.Parse(m.Groups[1].Value)).ToList();
+
+    [GeneratedRegex(@"akka-io transport: closed (\d+) new connections")]
+    private static partial Regex ClosedLine();
+
+    private static List<int> DropCounts(string text) =>
+        DropLine().Matches(text).Select(m => int.Parse(m.Groups[1].Value)).ToList();
+
+    [GeneratedRegex(@"\] Dropped (\d+) new connections")]
+    private static partial Regex DropLine();
 
     [Theory]
     [InlineData("epoll")]
