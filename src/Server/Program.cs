@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Akka.Actor;
@@ -17,6 +18,9 @@ namespace ActorNet.Server
     {
         private const int ExitConfig = 2;
         private const int ExitListen = 1;
+
+        // A second signal at least this long after the first force-closes; earlier ones are copies of the first.
+        private static readonly TimeSpan ForceWindow = TimeSpan.FromSeconds(1);
 
         public static async Task<int> RunAsync(string[] args)
         {
@@ -64,7 +68,8 @@ namespace ActorNet.Server
 
             Log.Logger = new LoggerConfiguration()
                 .MinimumLevel.Is(level)
-                .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+                .Filter.ByExcluding(LogFilter.IsRedundant)
+                .WriteTo.Console(outputTemplate: "[{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} {Level:u3}] {Message:lj}{NewLine}{Exception}")
                 .CreateLogger();
             // As Node does: the soft open-files limit goes up to the hard one; connections stop short of it.
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
@@ -73,7 +78,9 @@ namespace ActorNet.Server
                     after, before, DescriptorLimit.ShedAt);
             try
             {
-                return await ServeAsync(config, options, host);
+                var code = await ServeAsync(config, options, host);
+                Log.Information("Exiting with code {ExitCode}", code);
+                return code;
             }
             finally
             {
@@ -92,14 +99,30 @@ namespace ActorNet.Server
                 MemoryTrimmer.Start(system, host.IdleMemoryTrimBytes);
 
             // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
-            var signals = 0;
+            long firstSignalAt = 0;
             void OnSignal(PosixSignalContext context)
             {
                 context.Cancel = true;
-                if (Interlocked.Increment(ref signals) == 1)
+                var now = Stopwatch.GetTimestamp();
+                var first = Interlocked.CompareExchange(ref firstSignalAt, now, 0);
+                if (first == 0)
+                {
+                    Log.Information("Received {Signal}: stop accepting and drain; send SIGINT/SIGTERM again (1 s or more from now) to force-close",
+                        context.Signal);
                     _ = CoordinatedShutdown.Get(system).Run(new SignalReason(context.Signal));
-                else
-                    server.Tell(ServerProtocol.ForceClose.Instance);
+                    return;
+                }
+                var since = Stopwatch.GetElapsedTime(first, now);
+                // dotnet run forwards a signal sent to the process group, and timeout or kill -- -PGID send it to
+                // both processes: copies within ForceWindow are one request, forcing needs a deliberate second one.
+                if (since < ForceWindow)
+                {
+                    Log.Information("Received {Signal} {SinceMs} ms after the first signal: the same request, still draining",
+                        context.Signal, (long)since.TotalMilliseconds);
+                    return;
+                }
+                Log.Information("Received {Signal} again: force-closing the remaining connections", context.Signal);
+                server.Tell(ServerProtocol.ForceClose.Instance);
             }
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -109,16 +132,15 @@ namespace ActorNet.Server
             {
                 reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
             }
-            catch (AskTimeoutException) when (Volatile.Read(ref signals) > 0)
+            catch (AskTimeoutException) when (Interlocked.Read(ref firstSignalAt) != 0)
             {
                 // Stopped by a signal while starting: nothing was served, nothing to drain.
                 await system.WhenTerminated;
                 return 0;
             }
-            if (reply is ServerProtocol.ServerError failed)
+            if (reply is ServerProtocol.ServerError)
             {
-                // One clear line, e.g. "listen EADDRINUSE: address already in use 127.0.0.1:7000".
-                Console.Error.WriteLine(failed.Error.ToString());
+                // The server logged it in one line, e.g. "Server error: listen EADDRINUSE: address already in use 127.0.0.1:7000".
                 await system.Terminate();
                 return ExitListen;
             }
@@ -159,10 +181,13 @@ namespace ActorNet.Server
                   loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
                   logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
                   stdout-loglevel = WARNING
+                  # Lines from before the Serilog logger starts or after it stops get the same format.
+                  stdout-logger-class = "{{SerilogMinimalLogger.ClassName}}"
                   log-dead-letters = off
                   log-dead-letters-during-shutdown = off
                   coordinated-shutdown {
-                    run-by-clr-shutdown-hook = on
+                    # Signals are handled above; Akka's hook only logged a second, false start on each one.
+                    run-by-clr-shutdown-hook = off
                     phases.service-unbind.timeout = 5s
                     phases.service-requests-done.timeout = {{drainSeconds}}s
                     phases.service-stop.timeout = 5s

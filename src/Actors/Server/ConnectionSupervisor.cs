@@ -26,6 +26,11 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private int _live;
     private bool _draining;
     private TimeSpan _grace;
+    private int _endedAtDeadline;
+    private int _aborted;
+    private int _droppedSinceLog;
+    private System.Net.EndPoint? _lastDropped;
+    private long _nextDropLogAt;
     private int _shedSinceLog;
     private long _nextShedLogAt;
 
@@ -39,6 +44,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         Receive<TransportAccepted>(accepted => Admit(accepted.Connection));
         Receive<Terminated>(_ => Released());
         Receive<StartDrain>(start => BeginDrain(start));
+        Receive<DropLogDue>(_ => LogDropped());
         Receive<DrainDeadline>(_ => ShutdownAll(ShutdownReason.Drain));
         Receive<DrainGraceOver>(_ => ShutdownAll(ShutdownReason.Abort));
         Receive<ServerProtocol.ForceClose>(_ => ShutdownAll(ShutdownReason.Abort));
@@ -66,8 +72,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
             // Closed before anything is read: the peer sees FIN, or RST if its data had arrived.
             connection.Close();
             if (_draining) return;
-            _log.Info("Connection from {RemoteEndPoint} dropped: {Live} connections live (max-connections {MaxConnections})",
-                connection.RemoteEndPoint, _live, _maxConnections);
+            Dropped(connection);
             ActorNetMetrics.Dropped.Add(1);
             Context.Parent.Tell(new ServerProtocol.ConnectionDropped(connection.LocalEndPoint, connection.RemoteEndPoint, _live));
             return;
@@ -79,6 +84,27 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         _live++;
         ActorNetMetrics.Accepted.Add(1);
         ActorNetMetrics.Active.Add(1);
+    }
+
+    // A burst over max-connections (hundreds a second) is one line a second with the count; the last drops of a
+    // burst are reported when the second is over, so the counts add up.
+    private void Dropped(ITransportConnection connection)
+    {
+        _droppedSinceLog++;
+        _lastDropped = connection.RemoteEndPoint;
+        var now = Environment.TickCount64;
+        if (now >= _nextDropLogAt) LogDropped();
+        else if (!Timers.IsTimerActive(nameof(DropLogDue)))
+            Timers.StartSingleTimer(nameof(DropLogDue), DropLogDue.Instance, TimeSpan.FromMilliseconds(_nextDropLogAt - now));
+    }
+
+    private void LogDropped()
+    {
+        if (_droppedSinceLog == 0) return;
+        _log.Info("Dropped {Dropped} new connections (the last from {RemoteEndPoint}): {Live} connections live (max-connections {MaxConnections})",
+            _droppedSinceLog, _lastDropped, _live, _maxConnections);
+        _droppedSinceLog = 0;
+        _nextDropLogAt = Environment.TickCount64 + (long)ShedLogInterval.TotalMilliseconds;
     }
 
     // Near the open-files limit: closed at once (a prompt FIN, or RST if its data had arrived), so the descriptors
@@ -124,21 +150,32 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         if (reason == ShutdownReason.Drain)
         {
             _log.Info("Drain deadline passed: ending {Live} connections", _live);
+            _endedAtDeadline += _live;
             Timers.StartSingleTimer(nameof(DrainGraceOver), DrainGraceOver.Instance, _grace);
         }
-        else _log.Info("Aborting {Live} connections", _live);
+        else
+        {
+            _log.Info("Aborting {Live} connections", _live);
+            _aborted += _live;
+        }
         var shutdown = new SocketInput.Shutdown(reason);
         foreach (var child in Context.GetChildren()) child.Tell(shutdown);
     }
 
     private void Drained()
     {
+        LogDropped();
         Timers.CancelAll();
-        Context.Parent.Tell(ServerDrained.Instance);
+        Context.Parent.Tell(new ServerDrained(_endedAtDeadline, _aborted));
     }
 
     /// <summary>Stop admitting; drain with <paramref name="Deadline"/> and <paramref name="Grace"/>.</summary>
     internal sealed record StartDrain(TimeSpan Deadline, TimeSpan Grace);
+
+    internal sealed record DropLogDue
+    {
+        public static DropLogDue Instance { get; } = new();
+    }
 
     internal sealed record DrainDeadline
     {
@@ -151,8 +188,8 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     }
 }
 
-/// <summary>The supervisor's live count reached zero during a drain.</summary>
-internal sealed record ServerDrained
-{
-    public static ServerDrained Instance { get; } = new();
-}
+/// <summary>
+/// The supervisor's live count reached zero during a drain; <paramref name="EndedAtDeadline"/> connections were told
+/// to end at the drain deadline and <paramref name="Aborted"/> were force-closed (both 0: every one drained).
+/// </summary>
+internal sealed record ServerDrained(int EndedAtDeadline, int Aborted);

@@ -117,7 +117,7 @@ public sealed class ServerActor : ReceiveActor
 
     private void Closing()
     {
-        Receive<ServerDrained>(_ => Drained());
+        Receive<ServerDrained>(Drained);
         Receive<ServerProtocol.ForceClose>(force => _supervisor.Forward(force));
         Receive<ServerProtocol.Listen>(_ => Sender.Tell(new ServerProtocol.ServerError(
             new NetError("ERR_SERVER_CLOSING", "listen", "the server is still draining its connections"))));
@@ -198,12 +198,15 @@ public sealed class ServerActor : ReceiveActor
         _supervisor.Tell(new ConnectionSupervisor.StartDrain(deadline, _options.DrainGrace));
     }
 
-    private void Drained()
+    private void Drained(ServerDrained drained)
     {
         _transportListener?.Drained();
         Context.Stop(_supervisor);
         _supervisor = ActorRefs.Nobody;
-        _log.Info("Server closed: every connection drained");
+        // Only a drain that ended nothing early may say so.
+        if (drained.Aborted > 0) _log.Info("Server closed: {Aborted} connections force-closed", drained.Aborted);
+        else if (drained.EndedAtDeadline > 0) _log.Info("Server closed: {Ended} connections ended at the drain deadline", drained.EndedAtDeadline);
+        else _log.Info("Server closed: every connection drained");
         Become(Idle);
         Publish(ServerProtocol.Closed.Instance);
     }

@@ -13,6 +13,9 @@ internal sealed class ServerProcess : IDisposable
     public const int SIGINT = 2;
     public const int SIGTERM = 15;
 
+    /// <summary>A second signal this long (and a little more) after the first force-closes; earlier ones are copies.</summary>
+    public static readonly TimeSpan ForceWindow = TimeSpan.FromMilliseconds(1100);
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
 
     private readonly Process _process;

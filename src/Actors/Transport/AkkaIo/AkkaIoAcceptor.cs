@@ -12,8 +12,11 @@ namespace ActorNet.Transport.AkkaIo;
 /// stops the listener and with it every accepted connection (they are its children), so new connections are
 /// closed at once and counted as dropped until the server drained; only then it unbinds.
 /// </summary>
-internal sealed class AkkaIoAcceptor : ReceiveActor
+internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
 {
+    // Connections closed while the server drains: one line a second with the count, not one per connection.
+    private static readonly TimeSpan ClosedLogInterval = TimeSpan.FromSeconds(1);
+
     private readonly KeepAliveOptions _keepAlive;
     private readonly bool _noDelay;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -25,6 +28,9 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
     private readonly List<(Tcp.Connected Connected, IActorRef Tcp)> _early = [];
     private readonly List<UnhandledMessage> _lostAccepts = [];
     private AcceptedSocketOptions? _options;
+    private int _closedSinceLog;
+    private System.Net.EndPoint? _lastClosed;
+    private long _nextClosedLogAt;
 
     // Akka 1.5.74's TcpListener starts accepting before it handles its own Bound, and drops an accept that
     // completes in between as unhandled: that socket is never served (the executable's readiness probe and a
@@ -83,6 +89,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
                 "(Akka.IO's Unbind would reset every live connection)", _listener.Path);
         });
         Receive<Terminated>(_ => _bridges--);
+        Receive<ClosedLogDue>(_ => LogClosed());
         Receive<Release>(_ =>
         {
             // Unbind stops Akka's listener and with it every connection actor still closing (they would RST):
@@ -92,9 +99,16 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         });
     }
 
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(UnhandledMessage));
 
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        LogClosed();
+        Context.System.EventStream.Unsubscribe(Self);
+    }
 
     public static Props Props(KeepAliveOptions keepAlive, bool noDelay) =>
         Akka.Actor.Props.Create(() => new AkkaIoAcceptor(keepAlive, noDelay));
@@ -134,7 +148,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         {
             tcp.Tell(Tcp.Close.Instance);
             ActorNetMetrics.Dropped.Add(1);
-            _log.Info("akka-io transport: connection from {RemoteEndPoint} closed: the server is closing", connected.RemoteAddress);
+            ClosedWhileClosing(connected.RemoteAddress);
             return;
         }
         var bridge = Context.ActorOf(AkkaIoConnectionBridge.Props(tcp));
@@ -143,6 +157,25 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
         var connection = new AkkaIoConnection(tcp, bridge, socket, connected.LocalAddress, connected.RemoteAddress, _keepAlive, _noDelay);
         bridge.Tell(new AkkaIoConnectionBridge.Bind(connection));
         _connections.Tell(new TransportAccepted(connection));
+    }
+
+    private void ClosedWhileClosing(System.Net.EndPoint remote)
+    {
+        _closedSinceLog++;
+        _lastClosed = remote;
+        var now = Environment.TickCount64;
+        if (now >= _nextClosedLogAt) LogClosed();
+        else if (!Timers.IsTimerActive(nameof(ClosedLogDue)))
+            Timers.StartSingleTimer(nameof(ClosedLogDue), ClosedLogDue.Instance, TimeSpan.FromMilliseconds(_nextClosedLogAt - now));
+    }
+
+    private void LogClosed()
+    {
+        if (_closedSinceLog == 0) return;
+        _log.Info("akka-io transport: closed {Closed} new connections (the last from {RemoteEndPoint}): the server is closing",
+            _closedSinceLog, _lastClosed);
+        _closedSinceLog = 0;
+        _nextClosedLogAt = Environment.TickCount64 + (long)ClosedLogInterval.TotalMilliseconds;
     }
 
     // After the drain: closed at once, and its socket handle dropped from the options' table.
@@ -159,6 +192,11 @@ internal sealed class AkkaIoAcceptor : ReceiveActor
     public sealed record Gate
     {
         public static Gate Instance { get; } = new();
+    }
+
+    private sealed record ClosedLogDue
+    {
+        public static ClosedLogDue Instance { get; } = new();
     }
 
     public sealed record Release
