@@ -85,17 +85,10 @@ public partial class HonestLogTests(ITestOutputHelper output)
         using var server = ServerProcess.StartReady(ServerConfig.Default.MaxConnections(1), output);
         using var held = Wait.ForEchoSlot(server.Port, server.ProbeClosedAt, TimeSpan.FromSeconds(2), "the one slot");
         var started = Stopwatch.GetTimestamp();
-        for (var i = 0; i < burst; i++)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
-        }
+        ConnectAndClose(server.Port, burst);
 
         // The last drops of the burst are reported when their second is over.
-        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
-        List<int> counts;
-        while ((counts = DropCounts(server.Output)).Sum() < burst && Stopwatch.GetTimestamp() < deadline)
-            Thread.Sleep(Wait.RetryInterval); // polled, bounded by the deadline
+        var counts = AwaitCounts(server, DropCounts, burst);
         var seconds = Wait.Since(started).TotalSeconds;
         output.WriteLine($"{counts.Count} drop lines in {seconds:F1} s: {string.Join(", ", counts)}");
         // At least the burst: Wait.ForEchoSlot's tries while the probe still held the slot were dropped too.
@@ -117,15 +110,8 @@ public partial class HonestLogTests(ITestOutputHelper output)
 
         // akka-io cannot refuse during a drain: each connect is accepted and closed at once.
         var started = Stopwatch.GetTimestamp();
-        for (var i = 0; i < burst; i++)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Connect(new IPEndPoint(IPAddress.Loopback, server.Port));
-        }
-        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
-        List<int> counts;
-        while ((counts = ClosedCounts(server.Output)).Sum() < burst && Stopwatch.GetTimestamp() < deadline)
-            Thread.Sleep(Wait.RetryInterval); // polled, bounded by the deadline
+        ConnectAndClose(server.Port, burst);
+        var counts = AwaitCounts(server, ClosedCounts, burst);
         var seconds = Wait.Since(started).TotalSeconds;
         output.WriteLine($"{counts.Count} lines in {seconds:F1} s: {string.Join(", ", counts)}");
         Assert.Equal(burst, counts.Sum());
@@ -138,6 +124,25 @@ public partial class HonestLogTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"akka-io transport: closed (\d+) new connections")]
     private static partial Regex ClosedLine();
+
+    private static void ConnectAndClose(int port, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        }
+    }
+
+    // The counts of the summary lines, once they add up to at least the burst (polled, bounded by 10 s).
+    private static List<int> AwaitCounts(ServerProcess server, Func<string, List<int>> parse, int burst)
+    {
+        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+        List<int> counts;
+        while ((counts = parse(server.Output)).Sum() < burst && Stopwatch.GetTimestamp() < deadline)
+            Thread.Sleep(Wait.RetryInterval);
+        return counts;
+    }
 
     private static List<int> DropCounts(string text) =>
         DropLine().Matches(text).Select(m => int.Parse(m.Groups[1].Value)).ToList();
