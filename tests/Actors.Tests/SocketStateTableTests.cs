@@ -50,6 +50,7 @@ public sealed partial class SocketStateTableTests(ITestOutputHelper output) : Se
         ["Shutdown Drain"] = c => c.Socket.Tell(new SocketInput.Shutdown(ShutdownReason.Drain)),
         ["Shutdown Abort"] = c => c.Socket.Tell(new SocketInput.Shutdown(ShutdownReason.Abort)),
         ["Write"] = c => c.Socket.Tell(new SocketProtocol.Write("w"u8.ToArray())),
+        ["Offer"] = c => c.Socket.Tell(new SocketProtocol.Offer("o"u8.ToArray())),
         ["End"] = c => c.Socket.Tell(SocketProtocol.End.Instance),
         ["Destroy"] = c => c.Socket.Tell(SocketProtocol.Destroy.Instance),
         ["Pause"] = c => c.Socket.Tell(SocketProtocol.Pause.Instance),

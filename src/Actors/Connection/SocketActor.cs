@@ -112,6 +112,11 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
             case SocketProtocol.Write write:
                 Write(write.Data.Span, write.Ack, Sender);
                 break;
+            case SocketProtocol.Offer offer when _write == WriteSide.Open:
+                Write(offer.Data.Span, null, null);
+                break;
+            case SocketProtocol.Offer:
+                break;
             case SocketProtocol.End:
                 End();
                 break;

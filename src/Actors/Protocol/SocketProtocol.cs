@@ -13,6 +13,13 @@ public static class SocketProtocol
     /// <summary>Queue bytes for sending; when <paramref name="Ack"/> is set it is sent back to the sender once the bytes reached the kernel.</summary>
     public sealed record Write(ReadOnlyMemory<byte> Data, object? Ack = null);
 
+    /// <summary>
+    /// Queue bytes for sending if the socket is still writable; dropped without an error once our side has ended or the
+    /// socket closed. For fan-out (a broadcast reaching a socket that is ending must not fail it); past
+    /// <c>max-write-queue</c> the socket is reset with <c>ERR_WRITE_QUEUE_FULL</c>, as for <see cref="Write"/>.
+    /// </summary>
+    public sealed record Offer(ReadOnlyMemory<byte> Data);
+
     /// <summary>Flush what is queued, send FIN, then wait for the peer's FIN (up to <c>close-timeout</c>).</summary>
     public sealed record End
     {

@@ -1,5 +1,7 @@
 using System.Net;
+using Akka;
 using Akka.Actor;
+using Akka.Event;
 using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Protocol;
@@ -22,10 +24,14 @@ namespace ActorNet.Server;
 /// </example>
 public sealed class ActorNetServer
 {
+    private readonly ActorSystem _system;
     private readonly IActorRef _owner;
+    private readonly ServerOptions _options;
 
-    private ActorNetServer(IActorRef owner, IActorRef server, EndPoint endPoint, Task completion)
+    private ActorNetServer(ActorSystem system, ServerOptions options, IActorRef owner, IActorRef server, EndPoint endPoint, Task completion)
     {
+        _system = system;
+        _options = options;
         _owner = owner;
         Server = server;
         EndPoint = endPoint;
@@ -61,7 +67,7 @@ public sealed class ActorNetServer
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the server listened.</exception>
     public static Task<ActorNetServer> StartAsync(ActorSystem system, ServerOptions options, HandlerRegistry? handlers = null,
         ITransport? transport = null, string? name = null, CancellationToken cancellationToken = default) =>
-        StartAsync(system, ServerActor.Props(options, handlers ?? HandlerRegistry.BuiltIn, transport), name, cancellationToken);
+        StartAsync(system, options, ServerActor.Props(options, handlers ?? HandlerRegistry.BuiltIn, transport), name, cancellationToken);
 
     /// <summary>Starts a server with one handler from <paramref name="handlerFactory"/> per connection, and waits until it listens.</summary>
     /// <param name="system">The ActorSystem the server runs in.</param>
@@ -78,10 +84,10 @@ public sealed class ActorNetServer
         ITransport? transport = null, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handlerFactory);
-        return StartAsync(system, ServerActor.Props(options, handlerFactory, transport), name, cancellationToken);
+        return StartAsync(system, options, ServerActor.Props(options, handlerFactory, transport), name, cancellationToken);
     }
 
-    private static async Task<ActorNetServer> StartAsync(ActorSystem system, Props serverProps, string? name, CancellationToken cancellationToken)
+    private static async Task<ActorNetServer> StartAsync(ActorSystem system, ServerOptions options, Props serverProps, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(system);
         cancellationToken.ThrowIfCancellationRequested();
@@ -94,7 +100,7 @@ public sealed class ActorNetServer
             if (started.TrySetCanceled(cancellationToken)) system.Stop(owner);
         });
         var (endPoint, server) = await started.Task.ConfigureAwait(false);
-        return new ActorNetServer(owner, server, endPoint, completion.Task);
+        return new ActorNetServer(system, options, owner, server, endPoint, completion.Task);
     }
 
     /// <summary>
@@ -114,6 +120,40 @@ public sealed class ActorNetServer
     {
         _owner.Tell(ServerOwner.Abort.Instance);
         return Completion;
+    }
+
+    /// <summary>
+    /// Ties the server to its ActorSystem's <see cref="CoordinatedShutdown"/>: in <c>service-unbind</c> it stops
+    /// accepting, <c>service-requests-done</c> waits for the drain (<see cref="CloseAsync"/>), <c>service-stop</c> resets
+    /// whatever is left. In a cluster the node leaves only after that (<c>cluster-leave</c> is a later phase), also
+    /// when it is downed by the others. Give <c>akka.coordinated-shutdown.phases.service-requests-done.timeout</c>
+    /// more than drain-timeout + drain-grace: Akka moves on when a phase times out (a warning says so here).
+    /// </summary>
+    /// <returns>This server.</returns>
+    public ActorNetServer CloseOnCoordinatedShutdown()
+    {
+        var shutdown = CoordinatedShutdown.Get(_system);
+        var needed = _options.DrainTimeout + _options.DrainGrace;
+        var phase = shutdown.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone);
+        if (phase <= needed)
+            _system.Log.Warning("akka.coordinated-shutdown.phases.service-requests-done.timeout ({PhaseTimeout}) is not above drain-timeout + drain-grace ({Needed}): a drain would be cut short",
+                phase, needed);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actornet-stop-accepting", () =>
+        {
+            _owner.Tell(ServerOwner.Drain.Instance);
+            return Task.FromResult(Done.Instance);
+        });
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actornet-drain", async () =>
+        {
+            await Completion.ConfigureAwait(false);
+            return Done.Instance;
+        });
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "actornet-abort-leftovers", () =>
+        {
+            _owner.Tell(ServerOwner.Abort.Instance);
+            return Task.FromResult(Done.Instance);
+        });
+        return this;
     }
 
     /// <inheritdoc />

@@ -22,6 +22,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private readonly Func<IConnectionHandler> _handlerFactory;
     private readonly int _maxConnections;
     private readonly SocketDispatch _dispatch;
+    private readonly LiveConnections _nodeLive;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _live;
     private bool _draining;
@@ -37,6 +38,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     public ConnectionSupervisor(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections)
     {
         _dispatch = SocketDispatch.Get(Context.System);
+        _nodeLive = LiveConnections.Get(Context.System);
         _settings = settings;
         _handlerFactory = handlerFactory;
         _maxConnections = maxConnections;
@@ -55,6 +57,9 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
 
     public static Props Props(ConnectionSettings settings, Func<IConnectionHandler> handlerFactory, int maxConnections) =>
         Akka.Actor.Props.Create(() => new ConnectionSupervisor(settings, handlerFactory, maxConnections));
+
+    // Stopped with connections still live (the ActorSystem terminating): they stop with it, so the node's count drops.
+    protected override void PostStop() => _nodeLive.Add(-_live);
 
     // A failing handler takes down its own connection only (the socket actor resets it in PostStop).
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -82,6 +87,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         var child = Context.ActorOf(props, "conn-" + id);
         Context.Watch(child);
         _live++;
+        _nodeLive.Add(1);
         ActorNetMetrics.Accepted.Add(1);
         ActorNetMetrics.Active.Add(1);
     }
@@ -125,6 +131,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private void Released()
     {
         _live--;
+        _nodeLive.Add(-1);
         ActorNetMetrics.Active.Add(-1);
         if (_draining && _live == 0) Drained();
     }
