@@ -143,6 +143,12 @@ namespace ActorNet.Server
                     await system.Terminate();
                     return ExitListen;
                 }
+                if (status.Draining)
+                {
+                    // Stopped by a signal while the endpoint started: nothing was served, nothing to drain.
+                    await system.WhenTerminated;
+                    return 0;
+                }
 
                 object reply;
                 try
