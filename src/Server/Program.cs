@@ -139,7 +139,7 @@ namespace ActorNet.Server
                 // Before the server listens, so that /readyz answers 503 until it does.
                 if (statusOptions.Enabled && !await endpoint.StartAsync(statusOptions, status))
                 {
-                    // Logged in one line, e.g. "Status endpoint error: ... address already in use."
+                    // Logged in one line, e.g. "Status endpoint error on 127.0.0.1:9100: Failed to bind to address ...: address already in use."
                     await system.Terminate();
                     return ExitListen;
                 }
