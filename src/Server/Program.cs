@@ -28,6 +28,7 @@ namespace ActorNet.Server
             Config config;
             ServerOptions options;
             HostOptions host;
+            StatusOptions status;
             LogEventLevel level;
             try
             {
@@ -43,6 +44,7 @@ namespace ActorNet.Server
                 errors.AddRange(ReferenceConfig.Check(config));
                 options = Collect(() => ServerOptionsReader.Read(config), errors, new ServerOptions());
                 host = Collect(() => HostOptionsReader.Read(config), errors, new HostOptions());
+                status = Collect(() => StatusOptionsReader.Read(config), errors, new StatusOptions());
                 level = Collect(() => ReadLogLevel(config), errors, LogEventLevel.Information);
                 if (commandLine.Help) Console.WriteLine(CommandLine.Usage);
                 if (errors.Count > 0)
@@ -78,7 +80,7 @@ namespace ActorNet.Server
                     after, before, DescriptorLimit.ShedAt);
             try
             {
-                var code = await ServeAsync(config, options, host);
+                var code = await ServeAsync(config, options, host, status);
                 Log.Information("Exiting with code {ExitCode}", code);
                 return code;
             }
@@ -88,13 +90,16 @@ namespace ActorNet.Server
             }
         }
 
-        private static async Task<int> ServeAsync(Config config, ServerOptions options, HostOptions host)
+        private static async Task<int> ServeAsync(Config config, ServerOptions options, HostOptions host, StatusOptions statusOptions)
         {
             var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
             var server = system.ActorOf(ServerActor.Props(options), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
-            WireShutdown(system, server, closed);
+            // Made whether or not the endpoint is on: it uses no ASP.NET type.
+            var status = new StatusSource { LiveConnections = () => AskLiveConnections(server) };
+            var endpoint = new StatusEndpointSlot();
+            WireShutdown(system, server, closed, status, endpoint);
             if (host.IdleMemoryTrimBytes > 0)
                 MemoryTrimmer.Start(system, host.IdleMemoryTrimBytes);
 
@@ -107,6 +112,8 @@ namespace ActorNet.Server
                 var first = Interlocked.CompareExchange(ref firstSignalAt, now, 0);
                 if (first == 0)
                 {
+                    // Here rather than in a shutdown phase: /readyz must say 503 from this moment on.
+                    status.MarkDraining();
                     Log.Information("Received {Signal}: stop accepting and drain; send SIGINT/SIGTERM again (1 s or more from now) to force-close",
                         context.Signal);
                     _ = CoordinatedShutdown.Get(system).Run(new SignalReason(context.Signal));
@@ -127,33 +134,77 @@ namespace ActorNet.Server
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-            object reply;
             try
             {
-                reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
-            }
-            catch (AskTimeoutException) when (Interlocked.Read(ref firstSignalAt) != 0)
-            {
-                // Stopped by a signal while starting: nothing was served, nothing to drain.
+                // Before the server listens, so that /readyz answers 503 until it does.
+                if (statusOptions.Enabled && !await endpoint.StartAsync(statusOptions, status))
+                {
+                    // Logged in one line, e.g. "Status endpoint error on 127.0.0.1:9100: Failed to bind to address ...: address already in use."
+                    await system.Terminate();
+                    return ExitListen;
+                }
+                if (status.Draining)
+                {
+                    // Stopped by a signal while the endpoint started: nothing was served, nothing to drain.
+                    await system.WhenTerminated;
+                    return 0;
+                }
+
+                object reply;
+                try
+                {
+                    reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
+                }
+                catch (AskTimeoutException) when (Interlocked.Read(ref firstSignalAt) != 0)
+                {
+                    // Stopped by a signal while starting: nothing was served, nothing to drain.
+                    await system.WhenTerminated;
+                    return 0;
+                }
+                if (reply is ServerProtocol.ServerError)
+                {
+                    // The server logged it in one line, e.g. "Server error: listen EADDRINUSE: address already in use 127.0.0.1:7000".
+                    await system.Terminate();
+                    return ExitListen;
+                }
+                status.MarkListening();
+
                 await system.WhenTerminated;
                 return 0;
             }
-            if (reply is ServerProtocol.ServerError)
+            finally
             {
-                // The server logged it in one line, e.g. "Server error: listen EADDRINUSE: address already in use 127.0.0.1:7000".
-                await system.Terminate();
-                return ExitListen;
+                // Normally stopped already, at the end of the coordinated shutdown; this covers a start that raced it.
+                await endpoint.StopAsync();
             }
+        }
 
-            await system.WhenTerminated;
-            return 0;
+        // The ask has a bound so that /status answers even when the server is slow; null says "not known in time".
+        private static async Task<int?> AskLiveConnections(IActorRef server)
+        {
+            try
+            {
+                return (await server.Ask<ServerProtocol.ConnectionCount>(ServerProtocol.GetConnectionCount.Instance, TimeSpan.FromSeconds(2))).Live;
+            }
+            catch (AskTimeoutException)
+            {
+                return null;
+            }
         }
 
         // docs/architecture.md: service-unbind stops accepting, service-requests-done waits for the drain,
         // service-stop resets what is left.
-        private static void WireShutdown(ActorSystem system, IActorRef server, TaskCompletionSource closed)
+        // The status endpoint: not ready from the first phase on (a shutdown not started by a signal), stopped in the
+        // last one, so /readyz answers 503 for the whole drain.
+        private static void WireShutdown(ActorSystem system, IActorRef server, TaskCompletionSource closed, StatusSource status,
+            StatusEndpointSlot endpoint)
         {
             var cs = CoordinatedShutdown.Get(system);
+            cs.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "actornet-status-draining", () =>
+            {
+                status.MarkDraining();
+                return Task.FromResult(Akka.Done.Instance);
+            });
             cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actornet-stop-accepting", async () =>
             {
                 var reply = await server.Ask<object>(ServerProtocol.Close.Instance, TimeSpan.FromSeconds(5));
@@ -170,6 +221,11 @@ namespace ActorNet.Server
             {
                 server.Tell(ServerProtocol.ForceClose.Instance);
                 return Task.FromResult(Akka.Done.Instance);
+            });
+            cs.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "actornet-status-stop", async () =>
+            {
+                await endpoint.StopAsync();
+                return Akka.Done.Instance;
             });
         }
 
@@ -265,6 +321,30 @@ namespace ActorNet.Server
         {
             Console.Error.WriteLine($"config error: {message}");
             return ExitConfig;
+        }
+
+        /// <summary>
+        /// The status endpoint once started, so the shutdown can stop it even while it is still starting. It names no
+        /// ASP.NET type: <see cref="StatusEndpoint"/> (and with it ASP.NET) is loaded only by <see cref="StartAsync"/>.
+        /// </summary>
+        private sealed class StatusEndpointSlot
+        {
+            private Task<IAsyncDisposable?>? _starting;
+
+            /// <summary>Starts the endpoint; false when it could not (logged).</summary>
+            public async Task<bool> StartAsync(StatusOptions options, StatusSource source)
+            {
+                var starting = StatusEndpoint.StartAsync(options, source);
+                Volatile.Write(ref _starting, starting);
+                return await starting is not null;
+            }
+
+            /// <summary>Stops the endpoint if it was started (waiting for a start in progress); does nothing the second time.</summary>
+            public async Task StopAsync()
+            {
+                if (Volatile.Read(ref _starting) is { } starting && await starting is { } running)
+                    await running.DisposeAsync();
+            }
         }
 
         private sealed class SignalReason(PosixSignal signal) : CoordinatedShutdown.Reason
