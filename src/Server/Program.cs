@@ -19,6 +19,9 @@ namespace ActorNet.Server
         private const int ExitConfig = 2;
         private const int ExitListen = 1;
 
+        // echo, discard, tally and chat; chat publishes in the ActorSystem made once the configuration is read.
+        private static readonly ExecutableHandlers Handlers = new();
+
         // A second signal at least this long after the first force-closes; earlier ones are copies of the first.
         private static readonly TimeSpan ForceWindow = TimeSpan.FromSeconds(1);
 
@@ -42,7 +45,7 @@ namespace ActorNet.Server
                 var errors = new List<ConfigException>(commandLine.KeyErrors());
                 config = LoadConfig(commandLine, errors);
                 errors.AddRange(ReferenceConfig.Check(config));
-                options = Collect(() => ServerOptionsReader.Read(config), errors, new ServerOptions());
+                options = Collect(() => ServerOptionsReader.Read(config, Handlers.Registry), errors, new ServerOptions());
                 host = Collect(() => HostOptionsReader.Read(config), errors, new HostOptions());
                 status = Collect(() => StatusOptionsReader.Read(config), errors, new StatusOptions());
                 level = Collect(() => ReadLogLevel(config), errors, LogEventLevel.Information);
@@ -93,11 +96,13 @@ namespace ActorNet.Server
         private static async Task<int> ServeAsync(Config config, ServerOptions options, HostOptions host, StatusOptions statusOptions)
         {
             var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
-            var server = system.ActorOf(ServerActor.Props(options), "server");
+            Handlers.Bind(system);
+            var server = system.ActorOf(ServerActor.Props(options, Handlers.Registry), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
             // Made whether or not the endpoint is on: it uses no ASP.NET type.
             var status = new StatusSource { LiveConnections = () => AskLiveConnections(server) };
+            if (ClusterMode.IsOn(config)) ClusterMode.Attach(system, status);
             var endpoint = new StatusEndpointSlot();
             WireShutdown(system, server, closed, status, endpoint);
             if (host.IdleMemoryTrimBytes > 0)
@@ -170,7 +175,7 @@ namespace ActorNet.Server
                 status.MarkListening();
 
                 await system.WhenTerminated;
-                return 0;
+                return ClusterMode.ExitCodeFor(CoordinatedShutdown.Get(system).ShutdownReason) ?? 0;
             }
             finally
             {

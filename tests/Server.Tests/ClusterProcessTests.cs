@@ -78,7 +78,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.Equal(0, leaving.Process.WaitForExit(TimeSpan.FromSeconds(30)));
         var log = leaving.Process.Output;
         var drained = log.IndexOf("Server closed: every connection drained", StringComparison.Ordinal);
-        var left = log.IndexOf("Leaving the cluster", StringComparison.Ordinal);
+        var left = log.IndexOf($"Marked address [{leaving.Address}] as [Leaving]", StringComparison.Ordinal);
         Assert.True(drained >= 0 && left > drained, $"the node drains, then leaves; log:\n{log}");
 
         foreach (var node in nodes.Take(2))
@@ -107,6 +107,28 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         using var a = new ChatClient(nodes[0].Port);
         using var b = new ChatClient(nodes[1].Port);
         Warm(a, [b]);
+    }
+
+    [Fact]
+    public void A_node_that_has_not_joined_serves_its_own_clients_alone_and_is_not_ready()
+    {
+        // Its only seed is a port nobody listens on: it keeps trying to join, and serves meanwhile.
+        var cluster = ClusterNodes.StartUnjoined(output);
+        using var _ = cluster;
+        var node = cluster.Nodes[0];
+        using var a = new ChatClient(node.Port);
+        using var b = new ChatClient(node.Port);
+        Warm(a, [b]);
+        b.Send("alone\n");
+        Assert.Equal("alone", a.ReadLine());
+
+        var status = cluster.AwaitStatus(node, s => s.GetProperty("live").GetInt32() == 2, Converge, "two clients counted");
+        Assert.True(status.GetProperty("listening").GetBoolean());
+        var member = Assert.Single(ClusterNodes.Members(status));
+        Assert.Equal((node.Address, 2), (member.Address, member.Live));
+        Assert.Equal("Joining", member.Status);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ClusterNodes.Get(node, "/readyz").Code);
+        Assert.Equal(HttpStatusCode.OK, ClusterNodes.Get(node, "/healthz").Code);
     }
 
     // Subscriptions reach the other nodes by gossip: send until every receiver hears one, then skip to a mark.

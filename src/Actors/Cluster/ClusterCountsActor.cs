@@ -24,6 +24,7 @@ internal sealed class ClusterCountsActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _interval;
     private LWWDictionary<string, int> _latest = LWWDictionary<string, int>.Empty;
     private int _published = -1;
+    private bool _wasMember;
 
     public ClusterCountsActor(TimeSpan interval)
     {
@@ -84,9 +85,11 @@ internal sealed class ClusterCountsActor : ReceiveActor, IWithTimers
             var live = isSelf ? _live.Count : _latest.TryGetValue(address, out var published) ? published : 0;
             members.Add(new ClusterProtocol.MemberCount(address, member.Status.ToString(), !unreachable.Contains(member), live));
         }
-        // Before joining, the member list is empty: this node still serves and counts.
+        // Before joining, the member list is empty and Akka calls this node Removed: it is trying to join, and
+        // serves and counts meanwhile.
+        _wasMember |= selfListed;
         if (!selfListed)
-            members.Add(new ClusterProtocol.MemberCount(_self, _cluster.SelfMember.Status.ToString(), true, _live.Count));
+            members.Add(new ClusterProtocol.MemberCount(_self, _wasMember ? _cluster.SelfMember.Status.ToString() : "Joining", true, _live.Count));
         members.Sort(static (a, b) => string.CompareOrdinal(a.Address, b.Address));
         return new ClusterProtocol.Counts(_self, _cluster.SelfMember.Status == MemberStatus.Up, members.Sum(m => m.Live), members);
     }

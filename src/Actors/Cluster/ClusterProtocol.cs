@@ -19,7 +19,7 @@ public static class ClusterProtocol
 
     /// <summary>One member.</summary>
     /// <param name="Address">The member's address.</param>
-    /// <param name="Status">Akka's member status: Joining, WeaklyUp, Up, Leaving, Exiting, Down.</param>
+    /// <param name="Status">Akka's member status: Joining (also this node before it has joined), WeaklyUp, Up, Leaving, Exiting, Down, Removed.</param>
     /// <param name="Reachable">False while this node's failure detector considers the member unreachable.</param>
     /// <param name="Live">The live connection count the member last published (0 before its first).</param>
     public sealed record MemberCount(string Address, string Status, bool Reachable, int Live);

@@ -25,11 +25,43 @@ internal sealed class ClusterNodes : IDisposable
     /// <summary>Starts <paramref name="count"/> nodes and waits until every node's /status lists them all Up.</summary>
     public static ClusterNodes Start(int count, ITestOutputHelper log, string extraConfig = "")
     {
+        var remotePorts = Enumerable.Range(0, count).Select(_ => ServerProcess.FreePort()).ToArray();
+        var cluster = StartNodes(remotePorts, $"akka.tcp://actornet@127.0.0.1:{remotePorts[0]}", log, extraConfig);
+        try
+        {
+            foreach (var node in cluster.Nodes)
+                cluster.AwaitStatus(node, s => Members(s).Count(m => m.Status == "Up") == count, TimeSpan.FromSeconds(40), $"{count} members Up");
+            return cluster;
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One node whose only seed does not answer; waits until its /status answers.</summary>
+    public static ClusterNodes StartUnjoined(ITestOutputHelper log)
+    {
+        var cluster = StartNodes([ServerProcess.FreePort()], $"akka.tcp://actornet@127.0.0.1:{ServerProcess.FreePort()}", log, "");
+        try
+        {
+            cluster.AwaitStatus(cluster.Nodes[0], s => s.GetProperty("listening").GetBoolean(), TimeSpan.FromSeconds(20), "listening");
+            return cluster;
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
+    private static ClusterNodes StartNodes(int[] remotePorts, string seed, ITestOutputHelper log, string extraConfig)
+    {
+        var count = remotePorts.Length;
         var cluster = new ClusterNodes(log);
         try
         {
-            var remotePorts = Enumerable.Range(0, count).Select(_ => ServerProcess.FreePort()).ToArray();
-            var seed = $"akka.tcp://actornet@127.0.0.1:{remotePorts[0]}";
             for (var i = 0; i < count; i++)
             {
                 var port = ServerProcess.FreePort();
@@ -47,8 +79,6 @@ internal sealed class ClusterNodes : IDisposable
                 cluster.Nodes.Add(new Node(ServerProcess.Start("--config", path), port, statusPort,
                     $"akka.tcp://actornet@127.0.0.1:{remotePorts[i]}"));
             }
-            foreach (var node in cluster.Nodes)
-                cluster.AwaitStatus(node, s => Members(s).Count(m => m.Status == "Up") == count, TimeSpan.FromSeconds(40), $"{count} members Up");
             return cluster;
         }
         catch
