@@ -116,6 +116,39 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task A_node_downed_by_the_others_drains_its_clients_before_it_stops()
+    {
+        var nodes = await ClusterNode.StartClusterAsync(3);
+        try
+        {
+            var downed = nodes[2];
+            using var first = new ChatClient(downed.Port);
+            using var second = new ChatClient(downed.Port);
+            await AllNodesSee(nodes, [0, 0, 2]);
+
+            nodes[0].Cluster.Down(downed.Cluster.SelfAddress);
+            await Eventually.TrueAsync(() => Refused(downed.Port), TimeSpan.FromSeconds(10), "the downed node refuses new clients");
+            // Draining: its clients are still served.
+            await Eventually.TrueAsync(() =>
+            {
+                first.Send("still served\n");
+                return second.HasDataWithin(TimeSpan.FromMilliseconds(200));
+            }, TimeSpan.FromSeconds(10), "chat on the downed node");
+            second.SkipThrough("still served");
+            Assert.False(downed.System.WhenTerminated.IsCompleted);
+
+            first.Dispose();
+            second.Dispose();
+            await downed.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.IsType<CoordinatedShutdown.ClusterDowningReason>(CoordinatedShutdown.Get(downed.System).ShutdownReason);
+        }
+        finally
+        {
+            await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
     public async Task A_node_that_vanishes_is_removed_by_the_majority_and_its_count_disappears()
     {
         var nodes = await ClusterNode.StartClusterAsync(3, "akka.coordinated-shutdown.run-by-actor-system-terminate = off");
