@@ -39,6 +39,63 @@ public sealed class ExampleProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ClusterChat_nodes_share_a_room_and_counts_and_a_node_drains_then_leaves_on_SIGTERM()
+    {
+        var (seedPort, otherNodePort) = (FreePort(), FreePort());
+        using var first = ExampleProcess.Start("ClusterChat", "0", seedPort.ToString(), seedPort.ToString());
+        using var second = ExampleProcess.Start("ClusterChat", "0", otherNodePort.ToString(), seedPort.ToString());
+        try
+        {
+            using var alice = new ChatClient(IPEndPoint.Parse(first.WaitForLine("listening on ", Bound)).Port);
+            using var bob = new ChatClient(IPEndPoint.Parse(second.WaitForLine("listening on ", Bound)).Port);
+            // The nodes join, and learn of each other's room, by gossip: ask until the answer says so.
+            AwaitLine(bob, "/who\n", "2 connected on 2 nodes");
+            AwaitLine(alice, "hello\n", l => l.EndsWith(": hello", StringComparison.Ordinal), bob);
+
+            second.Signal(ExampleProcess.SIGTERM);
+            second.WaitForLine("draining", Bound);
+            // Draining: bob is still in the room; the node leaves once he goes.
+            alice.Send("still there?\n");
+            Assert.EndsWith(": still there?", bob.ReadLine());
+            bob.Dispose();
+            second.WaitForLine("left the cluster", Bound);
+            Assert.Equal(0, second.WaitForExit(Bound));
+            AwaitLine(alice, "/who\n", "1 connected on 1 nodes");
+        }
+        finally
+        {
+            output.WriteLine(first.Output);
+            output.WriteLine(second.Output);
+        }
+    }
+
+    // Sends text until the receiver (the sender itself by default) gets a line that matches.
+    private static void AwaitLine(ChatClient sender, string text, string expected) => AwaitLine(sender, text, l => l == expected);
+
+    private static void AwaitLine(ChatClient sender, string text, Func<string, bool> matches, ChatClient? receiver = null)
+    {
+        receiver ??= sender;
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            sender.Send(text);
+            while (receiver.HasDataWithin(TimeSpan.FromMilliseconds(300)))
+            {
+                var line = receiver.ReadLine() ?? throw new EndOfStreamException("the node closed the connection");
+                if (matches(line)) return;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no matching line after sending {text.Trim()}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    [Fact]
     public void HandlerServer_on_a_taken_port_prints_Node_s_error_and_exits_1()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);

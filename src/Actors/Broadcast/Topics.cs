@@ -13,7 +13,8 @@ namespace ActorNet.Broadcast;
 /// actor per node that fans publications out to that node's subscribers as <see cref="SocketProtocol.Offer"/>, so
 /// a publication crosses the network once per node. Publications from one publisher reach each subscriber in the
 /// order published. A subscriber that does not read never slows the others: its socket queues the bytes and is
-/// reset with <c>ERR_WRITE_QUEUE_FULL</c> past <c>max-write-queue</c>.
+/// reset with <c>ERR_WRITE_QUEUE_FULL</c> past <c>max-write-queue</c>. In a cluster, a node's first server starts
+/// it (the other nodes' gossip needs it at once); a node without a server calls <see cref="Get"/> at start-up.
 /// </summary>
 /// <example>
 /// <code>

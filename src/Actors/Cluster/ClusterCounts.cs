@@ -4,8 +4,9 @@ using Akka.Cluster;
 namespace ActorNet.Cluster;
 
 /// <summary>
-/// Live connection counts across an Akka.Cluster: every node that uses this extension publishes its own count
-/// (every ActorNet server in its ActorSystem) through Akka.DistributedData and sees everyone's. Counts converge
+/// Live connection counts across an Akka.Cluster: every node publishes its own count (every ActorNet server in its
+/// ActorSystem) through Akka.DistributedData and sees everyone's. A node's first server starts it; a node without a
+/// server that wants to read the counts calls <see cref="Get"/> at start-up. Counts converge
 /// within a few seconds of a change while the cluster is healthy; a removed member's count disappears with it.
 /// </summary>
 /// <example>

@@ -34,6 +34,13 @@ public sealed class ServerActor : ReceiveActor
         _options = options;
         _handlerFactory = handlerFactory;
         _transport = transport ?? TransportRegistry.Create(options.Transport, Context.System, options);
+        // In a cluster, a node with a server publishes its live count, and broadcast works from the first connection:
+        // both start now, since their serializers must exist before the other nodes' gossip arrives.
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.IClusterActorRefProvider })
+        {
+            _ = Cluster.ClusterCounts.Get(Context.System);
+            _ = Broadcast.Topics.Get(Context.System);
+        }
         Idle();
     }
 
