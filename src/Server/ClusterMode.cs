@@ -41,6 +41,22 @@ internal static class ClusterMode
         });
     }
 
+    /// <summary>
+    /// When <paramref name="error"/> (from creating the ActorSystem) is remoting failing to bind its port, one line
+    /// that names the address and the key; otherwise null.
+    /// </summary>
+    public static string? RemotingBindFailure(Exception error, Config config)
+    {
+        for (Exception? e = error; e is not null; e = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e.InnerException)
+        {
+            if (e is not Akka.Remote.RemoteTransportException) continue;
+            var cause = e.InnerException is System.Net.Sockets.SocketException socket ? socket.Message.ToLowerInvariant() : e.Message;
+            return $"remoting cannot listen on {config.GetString("akka.remote.dot-netty.tcp.hostname", "")}:" +
+                $"{config.GetString("akka.remote.dot-netty.tcp.port", "")} (akka.remote.dot-netty.tcp.port): {cause}";
+        }
+        return null;
+    }
+
     /// <summary>The exit code for how the node stopped: downed by the others is not a clean stop.</summary>
     public static int? ExitCodeFor(CoordinatedShutdown.Reason? reason)
     {

@@ -95,7 +95,16 @@ namespace ActorNet.Server
 
         private static async Task<int> ServeAsync(Config config, ServerOptions options, HostOptions host, StatusOptions statusOptions)
         {
-            var system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
+            ActorSystem system;
+            try
+            {
+                system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
+            }
+            catch (Exception e) when (ClusterMode.RemotingBindFailure(e, config) is { } message)
+            {
+                Log.Error("Cluster error: {Message}", message);
+                return ExitListen;
+            }
             Handlers.Bind(system);
             var server = system.ActorOf(ServerActor.Props(options, Handlers.Registry), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -259,7 +268,10 @@ namespace ActorNet.Server
 
         // transport = akka-io: Akka's 4 KiB frames and 8 KiB socket buffers make large messages slow (docs/architecture.md);
         // a user's own akka.io.tcp settings still win.
+        // Cluster mode: .NET's SO_REUSEADDR on Linux is SO_REUSEPORT too, so Akka's default (on except on Windows) let
+        // two nodes bind one remoting port and both start with the same address; off makes the second fail instead.
         private static readonly Config AkkaIoDefaults = ConfigurationFactory.ParseString("""
+            akka.remote.dot-netty.tcp.tcp-reuse-addr = off
             akka.io.tcp {
               maximum-frame-size = 64k
               receive-buffer-size = 256k

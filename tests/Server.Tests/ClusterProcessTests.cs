@@ -131,6 +131,18 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, ClusterNodes.Get(node, "/healthz").Code);
     }
 
+    [Fact]
+    public void A_second_node_on_a_taken_remoting_port_exits_1_naming_the_key()
+    {
+        using var cluster = ClusterNodes.StartUnjoined(output);
+        var taken = new Uri(cluster.Nodes[0].Address.Replace("akka.tcp", "tcp")).Port;
+        using var second = ServerProcess.Start("akka.actor.provider=cluster", "akka.remote.dot-netty.tcp.hostname=127.0.0.1",
+            $"akka.remote.dot-netty.tcp.port={taken}", $"actornet.server.port={ServerProcess.FreePort()}");
+        Assert.Equal(1, second.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"Cluster error: remoting cannot listen on 127.0.0.1:{taken} (akka.remote.dot-netty.tcp.port): address already in use",
+            second.Output);
+    }
+
     // Subscriptions reach the other nodes by gossip: send until every receiver hears one, then skip to a mark.
     private static void Warm(ChatClient sender, ChatClient[] receivers)
     {
