@@ -22,6 +22,12 @@ public static class ActorNetMetrics
     internal static readonly Counter<long> Dropped =
         Meter.CreateCounter<long>("actornet.connections.dropped", "{connection}", "Connections closed at once by max-connections");
 
+    internal static readonly Counter<long> TlsHandshakesFailed =
+        Meter.CreateCounter<long>("actornet.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed or timed out; the connection was closed");
+
+    internal static readonly Histogram<double> TlsHandshakeDuration =
+        Meter.CreateHistogram<double>("actornet.tls.handshake.duration", "s", "Duration of successful TLS handshakes");
+
     internal static readonly Counter<long> BytesRead =
         Meter.CreateCounter<long>("actornet.bytes.read", "By", "Bytes read from peers (added when a connection closes)");
 

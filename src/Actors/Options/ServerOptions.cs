@@ -74,4 +74,7 @@ public sealed record ServerOptions
 
     /// <summary>Hard cap on queued write bytes per connection; past it the connection ends with ERR_WRITE_QUEUE_FULL. Defaults to 64 MiB.</summary>
     public long MaxWriteQueue { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>TLS on every accepted connection (handlers see plaintext); null = plain TCP (the default).</summary>
+    public TlsServerOptions? Tls { get; init; }
 }

@@ -72,6 +72,7 @@ public static class ServerOptionsReader
             CloseTimeout = r.Duration("close-timeout", TimeSpan.FromDays(24)),
             WriteHighWaterMark = hwm,
             MaxWriteQueue = maxQueue,
+            Tls = TlsOptionsReader.ReadServer(r),
         };
     }
 }

@@ -170,6 +170,9 @@ public sealed class ServerActor : ReceiveActor
         try
         {
             _transportListener = _transport.Listen(spec);
+            // TLS sits between any transport and the socket actors: connections reach them after the handshake.
+            if (_options.Tls is { } tls)
+                _transportListener = new Transport.Tls.TlsListener(_transportListener, tls, (ExtendedActorSystem)Context.System);
         }
         catch (NetException e)
         {
@@ -180,7 +183,8 @@ public sealed class ServerActor : ReceiveActor
         var settings = ConnectionSettings.From(_options);
         _supervisor = Context.ActorOf(ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections), $"connections-{_generation}");
         _listener = Context.ActorOf(Server.Listener.Props(_transportListener, _supervisor), $"listener-{_generation}");
-        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport})", _transportListener.LocalEndPoint, _options.Handler, _options.Transport);
+        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport}{Tls})", _transportListener.LocalEndPoint, _options.Handler,
+            _options.Transport, _options.Tls is null ? "" : ", TLS");
         Become(Listening);
         Publish(new ServerProtocol.Listening(_transportListener.LocalEndPoint));
     }

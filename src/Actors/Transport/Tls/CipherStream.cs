@@ -1,0 +1,161 @@
+using System.Net.Sockets;
+using ActorNet.Protocol;
+
+namespace ActorNet.Transport.Tls;
+
+/// <summary>
+/// The encrypted bytes of one connection as the <see cref="Stream"/> that <see cref="System.Net.Security.SslStream"/>
+/// reads and writes. Reads and writes go to the transport connection without blocking: what it cannot do now waits for
+/// the transport's signal (<see cref="OnSignal"/>), so no thread is held per connection. Every call into the
+/// connection is made under one lock: the socket actor's thread and the completions' threads both get here.
+/// </summary>
+internal sealed class CipherStream(ITransportConnection inner) : Stream
+{
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _writeTurn = new(1, 1);
+    private TaskCompletionSource? _readable;
+    private TaskCompletionSource? _sent;
+    private SocketError _error;
+
+    public ITransportConnection Inner => inner;
+
+    /// <summary>Calls <paramref name="action"/> on the connection under the stream's lock.</summary>
+    public T With<T>(Func<ITransportConnection, T> action)
+    {
+        lock (_gate) return action(inner);
+    }
+
+    /// <summary>A transport signal for the connection underneath (any thread).</summary>
+    public void OnSignal(object signal)
+    {
+        TaskCompletionSource? readable = null, sent = null;
+        lock (_gate)
+        {
+            switch (signal)
+            {
+                case TransportSignal.Readable:
+                    (readable, _readable) = (_readable, null);
+                    break;
+                case TransportSignal.Sent:
+                    (sent, _sent) = (_sent, null);
+                    break;
+                case TransportSignal.Failed failed:
+                    if (_error == SocketError.Success) _error = failed.Error;
+                    (readable, _readable, sent, _sent) = (_readable, null, _sent, null);
+                    break;
+            }
+        }
+        readable?.TrySetResult();
+        sent?.TrySetResult();
+    }
+
+    /// <summary>The connection is gone: pending reads and writes fail now instead of waiting forever.</summary>
+    public void Fail(SocketError error)
+    {
+        OnSignal(new TransportSignal.Failed(error, "close"));
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_error != SocketError.Success) throw Failure(_error);
+                if (!buffer.IsEmpty)
+                {
+                    var result = inner.TryReceive(buffer.Span);
+                    if (result.Error == SocketError.Success) return result.Bytes; // 0: the peer's FIN
+                    if (result.Error != SocketError.WouldBlock)
+                    {
+                        _error = result.Error;
+                        throw Failure(result.Error);
+                    }
+                }
+                // Continuations run on the pool: the signal may come on this thread, inside WaitReadable.
+                var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _readable = pending;
+                wait = pending.Task;
+                inner.WaitReadable();
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A zero-byte read asks only "is something there?" (SslStream's way to wait without a buffer).
+            if (buffer.IsEmpty)
+            {
+                lock (_gate)
+                    if (_error != SocketError.Success) throw Failure(_error);
+                return 0;
+            }
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // SslStream writes one record at a time, but a close_notify may follow a write: keep them in order.
+        await _writeTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_error != SocketError.Success) throw Failure(_error);
+                var n = inner.TrySend(buffer.Span, out var error);
+                if (error == SocketError.WouldBlock) n = 0;
+                else if (error != SocketError.Success)
+                {
+                    _error = error;
+                    throw Failure(error);
+                }
+                if (n == buffer.Length) return;
+                var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _sent = pending;
+                wait = pending.Task;
+                inner.SendAsync(buffer[n..]);
+            }
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+                if (_error != SocketError.Success) throw Failure(_error);
+        }
+        finally
+        {
+            _writeTurn.Release();
+        }
+    }
+
+    /// <summary>The transport's error as the exception SslStream passes on; <see cref="TlsConnection"/> maps it back.</summary>
+    private static IOException Failure(SocketError error) => new(error.ToString(), new SocketException((int)error));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Flush() { }
+
+    // Blocking calls would hold a thread per connection: SslStream is only ever used asynchronously here.
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("blocking reads are not used");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("blocking writes are not used");
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -1,0 +1,279 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Akka.Actor;
+using ActorNet.Options;
+using ActorNet.Protocol;
+
+namespace ActorNet.Transport.Tls;
+
+/// <summary>
+/// A connection after its TLS handshake, as the socket actor sees it: plaintext in and out, with the same rules as
+/// any transport (<see cref="ITransportConnection"/>). Underneath, <see cref="SslStream"/> over a
+/// <see cref="CipherStream"/>: at most one read and one write in flight; their completions come back to the socket
+/// actor as <see cref="TransportSignal"/> messages. While the socket waits for data, the read in flight is a
+/// zero-byte one, so an idle TLS connection holds no read buffer; a paused socket has no read in flight at all,
+/// so nothing is read from the kernel.
+/// </summary>
+internal sealed class TlsConnection : ITransportConnection
+{
+    // SslStream hands out at most one TLS record (16 KiB) per read.
+    private const int PlainBufferSize = 16 * 1024 + 64;
+
+    private readonly CipherStream _cipher;
+    private readonly SslStream _ssl;
+    private readonly object _gate = new();
+    private IActorRef _owner = ActorRefs.Nobody;
+    private byte[]? _plain;
+    private int _plainStart;
+    private int _plainEnd;
+    private bool _readInFlight;
+    private bool _ownerWaiting;
+    private bool _dataHint;
+    private bool _eof;
+    private SocketError _readError;
+
+    public TlsConnection(CipherStream cipher, SslStream ssl, TlsInfo info)
+    {
+        _cipher = cipher;
+        _ssl = ssl;
+        Info = info;
+    }
+
+    /// <summary>What the handshake negotiated.</summary>
+    public TlsInfo Info { get; }
+
+    public EndPoint? LocalEndPoint => _cipher.Inner.LocalEndPoint;
+
+    public EndPoint? RemoteEndPoint => _cipher.Inner.RemoteEndPoint;
+
+    public int Descriptor => _cipher.Inner.Descriptor;
+
+    public void Attach(IActorRef owner) => _owner = owner;
+
+    public void WaitReadable()
+    {
+        lock (_gate)
+        {
+            if (_plainEnd > _plainStart || _eof || _readError != SocketError.Success || _dataHint)
+            {
+                _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
+                return;
+            }
+            _ownerWaiting = true;
+            if (_readInFlight) return;
+            _readInFlight = true;
+            // "Is something there?" without a buffer: SslStream answers at once when it holds decrypted bytes.
+            var wait = _ssl.ReadAsync(Memory<byte>.Empty);
+            if (wait.IsCompleted) ReadReady(wait);
+            else _ = ReadReadyLater(wait);
+        }
+    }
+
+    private async Task ReadReadyLater(ValueTask<int> wait)
+    {
+        try
+        {
+            await wait.ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The real read that follows meets the same error and reports it.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        lock (_gate) ReadReady(default);
+    }
+
+    // Called under the lock.
+    private void ReadReady(ValueTask<int> completed)
+    {
+        if (completed.IsFaulted) _ = completed.AsTask().Exception; // observed; the real read reports it
+        _readInFlight = false;
+        _dataHint = true;
+        if (!_ownerWaiting) return;
+        _ownerWaiting = false;
+        _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
+    }
+
+    public ReadResult TryReceive(Span<byte> buffer)
+    {
+        lock (_gate)
+        {
+            if (_plainEnd > _plainStart) return CopyPlain(buffer);
+            if (_readError != SocketError.Success) return ReadResult.Failure(_readError);
+            if (_eof) return ReadResult.EndOfStream;
+            if (_readInFlight || !_dataHint) return ReadResult.WouldBlock;
+            _dataHint = false;
+            _plain ??= ArrayPool<byte>.Shared.Rent(PlainBufferSize);
+            _readInFlight = true;
+            var read = _ssl.ReadAsync(_plain.AsMemory());
+            if (!read.IsCompleted)
+            {
+                _ = PlainReadLater(read);
+                return ReadResult.WouldBlock;
+            }
+            PlainRead(read);
+            return _plainEnd > _plainStart ? CopyPlain(buffer)
+                : _readError != SocketError.Success ? ReadResult.Failure(_readError)
+                : _eof ? ReadResult.EndOfStream : ReadResult.WouldBlock;
+        }
+    }
+
+    private async Task PlainReadLater(ValueTask<int> read)
+    {
+        int? n = null;
+        Exception? error = null;
+        try
+        {
+            n = await read.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or OperationCanceledException)
+        {
+            error = e;
+        }
+        lock (_gate)
+        {
+            Book(n, error);
+            if (!_ownerWaiting) return;
+            _ownerWaiting = false;
+            _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
+        }
+    }
+
+    // Under the lock: a read that completed at once.
+    private void PlainRead(ValueTask<int> read)
+    {
+        try
+        {
+            Book(read.Result, null);
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException)
+        {
+            Book(null, e);
+        }
+    }
+
+    // Under the lock: the outcome of a plaintext read.
+    private void Book(int? bytes, Exception? error)
+    {
+        _readInFlight = false;
+        if (error is not null) _readError = ErrorOf(error);
+        else if (bytes == 0) _eof = true; // close_notify, or the peer's FIN
+        else
+        {
+            _plainStart = 0;
+            _plainEnd = bytes!.Value;
+        }
+        if (_plainEnd == _plainStart) ReleasePlain();
+    }
+
+    private ReadResult CopyPlain(Span<byte> buffer)
+    {
+        var n = Math.Min(buffer.Length, _plainEnd - _plainStart);
+        _plain.AsSpan(_plainStart, n).CopyTo(buffer);
+        _plainStart += n;
+        var empty = _plainStart == _plainEnd;
+        if (empty) ReleasePlain();
+        // Drained: the owner waits again, and a zero-byte read says at once whether SslStream holds more.
+        return new ReadResult(n, SocketError.Success, empty);
+    }
+
+    private void ReleasePlain()
+    {
+        _plainStart = _plainEnd = 0;
+        if (_plain is null || _readInFlight) return;
+        ArrayPool<byte>.Shared.Return(_plain);
+        _plain = null;
+    }
+
+    // Plaintext goes out asynchronously only: encrypting is SslStream's, and it wants to finish a record.
+    public int TrySend(ReadOnlySpan<byte> data, out SocketError error)
+    {
+        error = SocketError.WouldBlock;
+        return 0;
+    }
+
+    public void SendAsync(ReadOnlyMemory<byte> data)
+    {
+        _ = Send(data);
+    }
+
+    private async Task Send(ReadOnlyMemory<byte> data)
+    {
+        object signal;
+        try
+        {
+            await _ssl.WriteAsync(data).ConfigureAwait(false);
+            signal = new TransportSignal.Sent(data.Length);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+        {
+            signal = new TransportSignal.Failed(ErrorOf(e), "write");
+        }
+        _owner.Tell(signal, ActorRefs.NoSender);
+    }
+
+    // Our side ends: close_notify, then FIN. Nothing is being written (the socket actor ends only with its queue empty).
+    public SocketError ShutdownSend()
+    {
+        _ = CloseNotifyThenFin();
+        return SocketError.Success;
+    }
+
+    private async Task CloseNotifyThenFin()
+    {
+        try
+        {
+            await _ssl.ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection failed meanwhile; the read side reports it.
+        }
+        _cipher.With(static c => c.ShutdownSend());
+    }
+
+    public void Close()
+    {
+        _cipher.With(static c =>
+        {
+            c.Close();
+            return 0;
+        });
+        Dispose();
+    }
+
+    public void Abort()
+    {
+        _cipher.With(static c =>
+        {
+            c.Abort();
+            return 0;
+        });
+        Dispose();
+    }
+
+    private void Dispose()
+    {
+        _cipher.Fail(SocketError.OperationAborted);
+        _ssl.Dispose();
+    }
+
+    public NetError? SetKeepAlive(KeepAliveOptions keepAlive) => _cipher.With(c => c.SetKeepAlive(keepAlive));
+
+    public NetError? SetNoDelay(bool noDelay) => _cipher.With(c => c.SetNoDelay(noDelay));
+
+    public SocketError ProbeReset() => _cipher.With(static c => c.ProbeReset());
+
+    /// <summary>The socket error behind an exception from SslStream; a TLS protocol error counts as a reset.</summary>
+    internal static SocketError ErrorOf(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException socket) return socket.SocketErrorCode;
+        return e is ObjectDisposedException ? SocketError.OperationAborted : SocketError.ConnectionReset;
+    }
+}

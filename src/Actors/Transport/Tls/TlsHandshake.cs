@@ -1,0 +1,69 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using ActorNet.Options;
+
+namespace ActorNet.Transport.Tls;
+
+/// <summary>The server side of a TLS handshake over a transport connection, asynchronous from end to end.</summary>
+internal static class TlsHandshake
+{
+    /// <summary>TLS 1.2 and 1.3 only.</summary>
+    public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <summary>
+    /// Runs the server handshake on <paramref name="connection"/> (attached here to the TLS layer); the connection to
+    /// hand to a socket actor, or an exception: <see cref="AuthenticationException"/> (the client failed the
+    /// handshake), <see cref="IOException"/> (the connection failed), <see cref="OperationCanceledException"/>
+    /// (<paramref name="cancel"/>, e.g. the handshake timeout).
+    /// </summary>
+    public static async Task<TlsConnection> AcceptAsync(ITransportConnection connection, TlsServerOptions options,
+        IActorRefProvider provider, CancellationToken cancel)
+    {
+        var cipher = new CipherStream(connection);
+        connection.Attach(new SignalSink(provider, cipher.OnSignal));
+        var ssl = new SslStream(cipher, leaveInnerStreamOpen: true);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(ServerOptions(options), cancel).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var peer = ssl.RemoteCertificate is { } certificate ? new X509Certificate2(certificate) : null;
+        var info = new TlsInfo(TlsInfo.ProtocolName(ssl.SslProtocol), ssl.NegotiatedCipherSuite.ToString(),
+            string.IsNullOrEmpty(ssl.TargetHostName) ? null : ssl.TargetHostName, peer);
+        return new TlsConnection(cipher, ssl, info);
+    }
+
+    private static SslServerAuthenticationOptions ServerOptions(TlsServerOptions options)
+    {
+        var server = new SslServerAuthenticationOptions
+        {
+            EnabledSslProtocols = Protocols,
+            ClientCertificateRequired = options.ClientCertificate != ClientCertificateMode.None,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (options.CertificateSelector is { } select)
+            server.ServerCertificateSelectionCallback = (_, name) => select(string.IsNullOrEmpty(name) ? null : name) ?? options.Certificate!;
+        else server.ServerCertificate = options.Certificate;
+        if (options.ClientCertificate != ClientCertificateMode.None)
+            server.RemoteCertificateValidationCallback = (_, certificate, _, errors) => ValidClient(options, certificate, errors);
+        return server;
+    }
+
+    private static bool ValidClient(TlsServerOptions options, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null) return options.ClientCertificate == ClientCertificateMode.Optional;
+        if (options.ClientCertificateAuthorities is not { } authorities) return errors == SslPolicyErrors.None;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var client = new X509Certificate2(certificate);
+        return chain.Build(client);
+    }
+}
