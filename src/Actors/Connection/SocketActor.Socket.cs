@@ -78,6 +78,9 @@ internal sealed partial class SocketActor
         }
     }
 
+    /// <summary>What the TLS handshake negotiated; null on a plain connection.</summary>
+    public Transport.Tls.TlsInfo? Tls => (_connection as Transport.Tls.TlsConnection)?.Info;
+
     private SocketProtocol.SocketInfo Info() =>
-        new(ConnectionId, LocalEndPoint, RemoteEndPoint, _bytesRead, _bytesWritten, _queue.Length, StateName);
+        new(ConnectionId, LocalEndPoint, RemoteEndPoint, _bytesRead, _bytesWritten, _queue.Length, StateName, Tls);
 }

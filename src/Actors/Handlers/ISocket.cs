@@ -40,6 +40,12 @@ public interface ISocket
     /// <summary>True once the socket is closed.</summary>
     bool Destroyed { get; }
 
+    /// <summary>
+    /// What the TLS handshake negotiated (protocol, cipher, SNI name, the peer's certificate); null on a plain
+    /// connection. A TLS connection reaches its handler only after the handshake, so this is set from OnConnect on.
+    /// </summary>
+    Transport.Tls.TlsInfo? Tls => null;
+
     /// <summary>True while a client socket is still connecting (writes and End are queued).</summary>
     bool IsConnecting { get; }
 

@@ -64,9 +64,9 @@ public static class SocketProtocol
         public static GetInfo Instance { get; } = new();
     }
 
-    /// <summary>Reply to <see cref="GetInfo"/>.</summary>
+    /// <summary>Reply to <see cref="GetInfo"/>; <paramref name="Tls"/> is what the TLS handshake negotiated (null on plain TCP).</summary>
     public sealed record SocketInfo(long ConnectionId, EndPoint? LocalEndPoint, EndPoint? RemoteEndPoint,
-        long BytesRead, long BytesWritten, long QueuedBytes, string State);
+        long BytesRead, long BytesWritten, long QueuedBytes, string State, Transport.Tls.TlsInfo? Tls = null);
 
     /// <summary>The connection is open; <paramref name="Socket"/> takes the commands above.</summary>
     public sealed record Connected(IActorRef Socket, long ConnectionId, EndPoint? LocalEndPoint, EndPoint? RemoteEndPoint);

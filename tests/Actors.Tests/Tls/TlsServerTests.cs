@@ -107,6 +107,164 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         Assert.Equal("12345\n"u8.ToArray(), await client.ReadToEndAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task A_fin_without_close_notify_ends_the_peers_data_as_in_Node(string transport)
+    {
+        // Node reports a truncated TLS stream as a plain 'end', not an error: so does ActorNet.
+        var (_, endPoint) = Listen(Tls(transport), () => new TallyHandler());
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        await client.Ssl.WriteAsync(new byte[777]);
+        await client.Ssl.FlushAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("777\n"u8.ToArray(), await client.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task The_handler_sees_the_negotiated_protocol_cipher_server_name_and_client_certificate()
+    {
+        var authority = TestCertificates.Authority();
+        var clientCertificate = TestCertificates.ClientSignedBy(authority, "alice");
+        var seen = new TaskCompletionSource<ActorNet.Transport.Tls.TlsInfo?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = Tls("sockets") with
+        {
+            Tls = new TlsServerOptions
+            {
+                Certificate = Ec,
+                ClientCertificate = ClientCertificateMode.Required,
+                ClientCertificateAuthorities = [authority],
+            },
+        };
+        var (_, endPoint) = Listen(options, () => new InfoHandler(seen));
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec, SslProtocols.Tls13, clientCertificate, serverName: "chat.example");
+        var info = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(info);
+        Assert.Equal("TLSv1.3", info.Protocol);
+        Assert.StartsWith("TLS_", info.Cipher);
+        Assert.Equal("chat.example", info.ServerName);
+        Assert.Equal("CN=alice", info.PeerCertificate?.Subject);
+    }
+
+    [Theory]
+    [InlineData(ClientCertificateMode.Required, false, false)]
+    [InlineData(ClientCertificateMode.Required, true, true)]
+    [InlineData(ClientCertificateMode.Optional, false, true)]
+    [InlineData(ClientCertificateMode.Optional, true, true)]
+    public async Task Client_certificates_required_or_optional(ClientCertificateMode mode, bool sendCertificate, bool served)
+    {
+        var authority = TestCertificates.Authority();
+        var options = Tls("epoll") with
+        {
+            Tls = new TlsServerOptions { Certificate = Ec, ClientCertificate = mode, ClientCertificateAuthorities = [authority] },
+        };
+        var (_, endPoint) = Listen(options);
+        var certificate = sendCertificate ? TestCertificates.ClientSignedBy(authority) : null;
+        var echoed = await TryEcho(endPoint, certificate);
+        Assert.Equal(served, echoed);
+    }
+
+    [Fact]
+    public async Task A_client_certificate_from_another_CA_is_refused()
+    {
+        var options = Tls("sockets") with
+        {
+            Tls = new TlsServerOptions
+            {
+                Certificate = Ec,
+                ClientCertificate = ClientCertificateMode.Optional,
+                ClientCertificateAuthorities = [TestCertificates.Authority()],
+            },
+        };
+        var (_, endPoint) = Listen(options);
+        Assert.False(await TryEcho(endPoint, TestCertificates.ClientSignedBy(TestCertificates.Authority("Other CA"))));
+    }
+
+    [Fact]
+    public async Task The_certificate_selector_picks_by_SNI_name()
+    {
+        var chat = TestCertificates.SelfSigned("chat.example");
+        var echo = TestCertificates.SelfSigned("echo.example");
+        var options = Tls("sockets") with
+        {
+            Tls = new TlsServerOptions
+            {
+                Certificate = Ec,
+                CertificateSelector = name => name switch { "chat.example" => chat, "echo.example" => echo, _ => null },
+            },
+        };
+        var (_, endPoint) = Listen(options);
+        foreach (var (name, expected) in new[] { ("chat.example", chat), ("echo.example", echo), ("localhost", Ec) })
+        {
+            await using var client = await TlsClient.ConnectAsync(endPoint, expected, serverName: name);
+            Assert.Equal(expected.GetCertHashString(), client.Ssl.RemoteCertificate?.GetCertHashString());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task Back_pressure_a_client_that_writes_16_MiB_before_reading_is_paused_not_buffered(string transport)
+    {
+        // With a 1 MiB cap on queued writes, an echo that kept reading while its writes back up would be reset.
+        var (_, endPoint) = Listen(Tls(transport) with { MaxWriteQueue = 1024 * 1024 });
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        var payload = Loopback.Pattern(16 * 1024 * 1024, seed: 11);
+        var writing = client.Ssl.WriteAsync(payload).AsTask();
+        // Both directions fill up and stall until the client reads: then every byte comes back, in order.
+        Assert.Equal(payload, await client.ReadExactlyAsync(payload.Length));
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task An_idle_TLS_connection_is_ended_with_close_notify_at_its_idle_timeout()
+    {
+        var (_, endPoint) = Listen(Tls("epoll") with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        await client.Ssl.WriteAsync("ping"u8.ToArray());
+        Assert.Equal("ping"u8.ToArray(), await client.ReadExactlyAsync(4));
+        var started = DateTime.UtcNow;
+        Assert.Empty(await client.ReadToEndAsync()); // SslStream ends cleanly only on close_notify or FIN
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(250));
+    }
+
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task A_draining_server_serves_its_TLS_clients_and_ends_them_at_the_deadline(string transport)
+    {
+        var (server, endPoint) = Listen(Tls(transport) with { DrainTimeout = TimeSpan.FromMilliseconds(500) });
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        server.Tell(Protocol.ServerProtocol.Close.Instance, TestActor);
+        ExpectMsg<Protocol.ServerProtocol.Unbound>();
+        await client.Ssl.WriteAsync("still"u8.ToArray());
+        Assert.Equal("still"u8.ToArray(), await client.ReadExactlyAsync(5));
+        // At the deadline: close_notify and FIN, a clean end of the server's data.
+        Assert.Empty(await client.ReadToEndAsync());
+        await client.Ssl.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        ExpectMsg<Protocol.ServerProtocol.Closed>(TimeSpan.FromSeconds(10));
+    }
+
+    // True when a client (with the certificate, if any) completes the handshake and gets an echo.
+    private static async Task<bool> TryEcho(System.Net.EndPoint endPoint, X509Certificate2? clientCertificate)
+    {
+        try
+        {
+            await using var client = await TlsClient.ConnectAsync(endPoint, Ec, SslProtocols.Tls12, clientCertificate);
+            await client.Ssl.WriteAsync("x"u8.ToArray());
+            return (await client.ReadExactlyAsync(1))[0] == (byte)'x';
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or EndOfStreamException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class InfoHandler(TaskCompletionSource<ActorNet.Transport.Tls.TlsInfo?> seen) : IConnectionHandler
+    {
+        public void OnConnect(ISocket socket) => seen.TrySetResult(socket.Tls);
+
+        public void OnData(ISocket socket, ReadOnlySpan<byte> data) { }
+    }
+
     // Bytes until the server closes (FIN, or RST: then what came before).
     private static byte[] ReadUntilClosed(Socket socket)
     {
