@@ -1,5 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akka.Actor;
 using Akka.TestKit;
@@ -7,7 +10,9 @@ using ActorNet.Connection;
 using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Protocol;
+using ActorNet.Transport;
 using ActorNet.Transport.InMemory;
+using ActorNet.Transport.Tls;
 
 namespace ActorNet.Testing;
 
@@ -21,13 +26,13 @@ public sealed class ConnectionHarness
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(3);
 
     private readonly TestKitBase _kit;
-    private readonly InMemoryConnection _peer;
+    private readonly ITransportConnection _peer;
     private readonly TestProbe _wire;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private bool _socketStopped;
     private SocketError _failure;
 
-    private ConnectionHarness(TestKitBase kit, InMemoryConnection peer, TestProbe wire, IActorRef socket)
+    private ConnectionHarness(TestKitBase kit, ITransportConnection peer, TestProbe wire, IActorRef socket)
     {
         _kit = kit;
         _peer = peer;
@@ -58,6 +63,59 @@ public sealed class ConnectionHarness
         wire.Watch(socket);
         return new ConnectionHarness(kit, peer, wire, socket);
     }
+
+    /// <summary>
+    /// Starts <paramref name="handler"/> on a fresh in-memory connection over TLS: the peer (this harness) and the
+    /// handler's side complete a real handshake (<see cref="SslStream"/> on both ends, TLS 1.2 or 1.3), then every
+    /// Send and Expect… is plaintext, as the handler sees it; <see cref="SendFin"/> sends close_notify, then FIN.
+    /// </summary>
+    /// <param name="kit">The test's TestKit.</param>
+    /// <param name="handler">The handler under test.</param>
+    /// <param name="options">Server options; <see cref="ServerOptions.Tls"/> when set (its certificate), otherwise a
+    /// self-signed certificate made for the test.</param>
+    /// <param name="bufferSize">Bytes each direction holds before the writer waits (the "kernel buffer").</param>
+    /// <exception cref="ExpectationFailedException">The handshake did not complete in time.</exception>
+    public static ConnectionHarness StartTls(TestKitBase kit, IConnectionHandler handler, ServerOptions? options = null, int bufferSize = 64 * 1024)
+    {
+        ArgumentNullException.ThrowIfNull(kit);
+        ArgumentNullException.ThrowIfNull(handler);
+        var tls = options?.Tls ?? new TlsServerOptions { Certificate = TestCertificate.Value };
+        var (server, peer) = InMemoryConnection.CreatePair(bufferSize);
+        var provider = ((ExtendedActorSystem)kit.Sys).Provider;
+        var accepting = TlsHandshake.AcceptAsync(server, tls, provider, CancellationToken.None);
+        var connecting = ConnectPeerAsync(peer, provider);
+        if (!Task.WhenAll(accepting, connecting).Wait(kit.Dilated(TimeSpan.FromSeconds(10))))
+            Fail("the TLS handshake over the in-memory connection did not complete within 10 s");
+        var wire = kit.CreateTestProbe();
+        var secured = connecting.Result;
+        secured.Attach(wire.Ref);
+        var settings = ConnectionSettings.From(options ?? new ServerOptions());
+        var socket = kit.Sys.ActorOf(SocketActor.Props(accepting.Result, handler, settings, SocketActor.NextConnectionId()));
+        wire.Watch(socket);
+        return new ConnectionHarness(kit, secured, wire, socket);
+    }
+
+    // The peer's side of the handshake: it trusts whatever certificate the handler's side shows.
+    private static async Task<TlsConnection> ConnectPeerAsync(ITransportConnection peer, IActorRefProvider provider)
+    {
+        var cipher = new CipherStream(peer);
+        peer.Attach(new SignalSink(provider, cipher.OnSignal));
+        var ssl = new SslStream(cipher, leaveInnerStreamOpen: true);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            EnabledSslProtocols = TlsHandshake.Protocols,
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        }).ConfigureAwait(false);
+        return new TlsConnection(cipher, ssl, new TlsInfo(TlsInfo.ProtocolName(ssl.SslProtocol), ssl.NegotiatedCipherSuite.ToString(), "localhost", null));
+    }
+
+    private static readonly Lazy<X509Certificate2> TestCertificate = new(static () =>
+    {
+        var request = new CertificateRequest("CN=localhost", ECDsa.Create(ECCurve.NamedCurves.nistP256), HashAlgorithmName.SHA256);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+    });
 
     /// <summary>
     /// Sends <paramref name="bytes"/> from the peer and waits (bounded) until all of them fit in the handler's
