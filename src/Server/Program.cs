@@ -106,7 +106,9 @@ namespace ActorNet.Server
                 return ExitListen;
             }
             Handlers.Bind(system);
-            var server = system.ActorOf(ServerActor.Props(options, Handlers.Registry), "server");
+            var (served, reloader) = CertificateReloader.Attach(options, config, Handlers.Registry);
+            using var certificates = reloader;
+            var server = system.ActorOf(ServerActor.Props(served, Handlers.Registry), "server");
             var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
             // Made whether or not the endpoint is on: it uses no ASP.NET type.

@@ -26,7 +26,9 @@ internal static class TlsHandshake
         var ssl = new SslStream(cipher, leaveInnerStreamOpen: true);
         try
         {
-            await ssl.AuthenticateAsServerAsync(ServerOptions(options), cancel).ConfigureAwait(false);
+            // Per connection, once the ClientHello (with its SNI name) is in: the certificate can depend on the name.
+            await ssl.AuthenticateAsServerAsync(static (_, hello, state, _) =>
+                    ValueTask.FromResult(ServerOptions((TlsServerOptions)state!, hello.ServerName)), options, cancel).ConfigureAwait(false);
         }
         catch
         {
@@ -39,21 +41,25 @@ internal static class TlsHandshake
         return new TlsConnection(cipher, ssl, info);
     }
 
-    private static SslServerAuthenticationOptions ServerOptions(TlsServerOptions options)
+    private static SslServerAuthenticationOptions ServerOptions(TlsServerOptions options, string? serverName)
     {
+        var name = string.IsNullOrEmpty(serverName) ? null : serverName;
+        var certificate = options.CertificateSelector?.Invoke(name) ?? options.Certificate
+            ?? throw new AuthenticationException($"no certificate for server name \"{name}\"");
         var server = new SslServerAuthenticationOptions
         {
             EnabledSslProtocols = Protocols,
+            ServerCertificateContext = Contexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null)),
             ClientCertificateRequired = options.ClientCertificate != ClientCertificateMode.None,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        if (options.CertificateSelector is { } select)
-            server.ServerCertificateSelectionCallback = (_, name) => select(string.IsNullOrEmpty(name) ? null : name) ?? options.Certificate!;
-        else server.ServerCertificate = options.Certificate;
         if (options.ClientCertificate != ClientCertificateMode.None)
-            server.RemoteCertificateValidationCallback = (_, certificate, _, errors) => ValidClient(options, certificate, errors);
+            server.RemoteCertificateValidationCallback = (_, client, _, errors) => ValidClient(options, client, errors);
         return server;
     }
+
+    // The chain of a certificate is built once, not per handshake.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, SslStreamCertificateContext> Contexts = new();
 
     private static bool ValidClient(TlsServerOptions options, X509Certificate? certificate, SslPolicyErrors errors)
     {
