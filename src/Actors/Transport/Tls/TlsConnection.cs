@@ -78,12 +78,9 @@ internal sealed class TlsConnection : ITransportConnection
         {
             await wait.ConfigureAwait(false);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException)
         {
             // The real read that follows meets the same error and reports it.
-        }
-        catch (ObjectDisposedException)
-        {
         }
         lock (_gate) ReadReady(default);
     }
@@ -131,7 +128,8 @@ internal sealed class TlsConnection : ITransportConnection
         {
             n = await read.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or OperationCanceledException
+                                       or InvalidOperationException)
         {
             error = e;
         }
@@ -151,7 +149,7 @@ internal sealed class TlsConnection : ITransportConnection
         {
             Book(read.Result, null);
         }
-        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException)
         {
             Book(null, e);
         }
