@@ -3,7 +3,9 @@ using ActorNet.Connection;
 using ActorNet.Dispatch;
 using ActorNet.Handlers;
 using ActorNet.Options;
+using ActorNet.Transport;
 using ActorNet.Transport.Sockets;
+using ActorNet.Transport.Tls;
 
 namespace ActorNet;
 
@@ -17,6 +19,9 @@ public static class Net
     /// Starts a client socket actor. Events go to <paramref name="handler"/> (use <see cref="ForwardingHandler"/>
     /// to receive them as messages); failures arrive as OnError (ECONNREFUSED, ETIMEDOUT, ENOTFOUND,
     /// EADDRINUSE on bind, ...) then OnClose(true). Nothing throws on the caller's thread but bad options.
+    /// With <see cref="ConnectOptions.Tls"/> the socket is connected once its TLS handshake is done (Node's
+    /// <c>tls.connect</c>); a refused certificate or failed handshake is a connect error with Node's code
+    /// (<c>DEPTH_ZERO_SELF_SIGNED_CERT</c>, <c>CERT_HAS_EXPIRED</c>, <c>ERR_TLS_CERT_ALTNAME_INVALID</c>, <c>ERR_SSL_...</c>, ...).
     /// </summary>
     /// <remarks>The socket actor runs where accepted ones do (<see cref="SocketDispatch"/>).</remarks>
     /// <param name="factory">An ActorSystem or an actor's Context; the socket actor is created there.</param>
@@ -38,8 +43,11 @@ public static class Net
             IActorContext context => context.System,
             _ => throw new ArgumentException("expected an ActorSystem or an actor's Context", nameof(factory)),
         };
+        ITransportConnector connector = new SocketsConnector(options);
+        // TLS: the handshake runs between the transport's connect and the socket actor's Connected (Node's tls.connect).
+        if (options.Tls is not null) connector = new TlsConnector(connector, options, ((ExtendedActorSystem)system).Provider);
         var props = SocketDispatch.Get(system).WithSocketDispatcher(
-            SocketActor.ClientProps(new SocketsConnector(options), handler, settings, SocketActor.NextConnectionId()));
+            SocketActor.ClientProps(connector, handler, settings, SocketActor.NextConnectionId()));
         return name is null ? factory.ActorOf(props) : factory.ActorOf(props, name);
     }
 

@@ -47,6 +47,12 @@ public sealed record ConnectOptions
     /// <summary>Hard cap on queued bytes. Defaults to 64 MiB.</summary>
     public long MaxWriteQueue { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// TLS (Node's <c>tls.connect</c>): the handshake runs before the socket counts as connected, and its failures are
+    /// connect errors. Null (default) = plain TCP. <see cref="ConnectTimeout"/> covers connect and handshake together.
+    /// </summary>
+    public TlsClientOptions? Tls { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public ConnectOptions Validate()
     {
@@ -71,6 +77,7 @@ public sealed record ConnectOptions
             throw Bad("KeepAlive.UserTimeout", "is out of range");
         if (WriteHighWaterMark < 1) throw Bad(nameof(WriteHighWaterMark), "must be at least 1");
         if (MaxWriteQueue < WriteHighWaterMark) throw Bad(nameof(MaxWriteQueue), "must not be below WriteHighWaterMark");
+        Tls?.Validate();
         return this;
     }
 
