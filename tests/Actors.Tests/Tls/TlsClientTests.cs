@@ -111,7 +111,7 @@ public sealed class TlsClientTests(ITestOutputHelper output) : ServerTestKit(out
     // ---- refused certificates and failed handshakes, checked against Node's tls.connect ------------------------------
 
     public static TheoryData<string> Refusals() => new(
-        "self-signed", "other-ca", "expired", "not-yet-valid", "wrong-name", "wrong-ip",
+        "self-signed", "other-ca", "expired", "not-yet-valid", "wrong-name", "wrong-ip", "wrong-common-name",
         "plaintext-echo", "plaintext-http", "plaintext-closes", "chain-with-untrusted-root", "no-client-certificate");
 
     [Theory]
@@ -340,6 +340,15 @@ public sealed class TlsClientTests(ITestOutputHelper output) : ServerTestKit(out
                     "Hostname/IP does not match certificate's altnames: IP: 127.0.0.2 is not in the cert's list: 127.0.0.1",
                     "127.0.0.2", Ec, null, null);
             }
+            case "wrong-common-name":
+            {
+                // No subject alternative names: the common name is the only identity (Node's and OpenSSL's fallback).
+                var commonNameOnly = CommonNameOnly("other.example");
+                var (_, endPoint) = Listen(TlsServer("sockets", commonNameOnly));
+                return new Setup(endPoint, Trusting(commonNameOnly), "ERR_TLS_CERT_ALTNAME_INVALID",
+                    "Hostname/IP does not match certificate's altnames: Host: localhost. is not cert's CN: other.example",
+                    "localhost", commonNameOnly, null, null);
+            }
             case "plaintext-echo":
             {
                 var server = new PlainServer(PlainServer.Echo);
@@ -487,6 +496,16 @@ public sealed class TlsClientTests(ITestOutputHelper output) : ServerTestKit(out
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         using var created = request.CreateSelfSigned(UtcNow.AddYears(-10), UtcNow.AddYears(10));
+        return Reload(created);
+    }
+
+    /// <summary>A self-signed server certificate with a common name and no subject alternative names.</summary>
+    private static X509Certificate2 CommonNameOnly(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var created = request.CreateSelfSigned(UtcNow.AddMinutes(-5), UtcNow.AddDays(1));
         return Reload(created);
     }
 
