@@ -14,6 +14,7 @@ public sealed class Room(ActorSystem system) : IConnectionHandler
     private readonly LineFramer _lines = new(4096);
     private readonly Topics _topics = Topics.Get(system);
 
+    #region room
     public void OnConnect(ISocket socket) => _topics.Subscribe("room", socket.Self);
 
     public void OnData(ISocket socket, ReadOnlySpan<byte> data)
@@ -36,6 +37,7 @@ public sealed class Room(ActorSystem system) : IConnectionHandler
         var text = $"#{socket.ConnectionId}: {Encoding.UTF8.GetString(line)}\n";
         _topics.Publish("room", Encoding.UTF8.GetBytes(text), except: socket.Self);
     }
+    #endregion
 
     public void OnEnd(ISocket socket) => socket.End();
 }

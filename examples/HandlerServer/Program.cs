@@ -6,6 +6,7 @@ using ActorNet.Transport;
 using Akka.Actor;
 using Akka.Configuration;
 
+#region start
 // The port is the first argument: 7000 by default, 0 picks a free one.
 var port = args.Length > 0 ? int.Parse(args[0]) : 7000;
 var config = ConfigurationFactory.ParseString($"actornet.server {{ host = \"127.0.0.1\", port = {port}, handler = upper }}");
@@ -25,6 +26,7 @@ catch (NetException e)                         // Node's error, e.g. EADDRINUSE
     return 1;
 }
 Console.WriteLine($"listening on {server.EndPoint}");
+#endregion
 
 // Ctrl-C or SIGTERM: refuse new connections, let the live ones finish; a second signal resets them.
 var signals = 0;

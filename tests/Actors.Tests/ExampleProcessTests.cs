@@ -96,6 +96,18 @@ public sealed class ExampleProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TlsEcho_echoes_over_TLS_and_an_untrusting_client_gets_Nodes_code()
+    {
+        using var example = ExampleProcess.Start("TlsEcho");
+        var code = example.WaitForExit(Bound);
+        output.WriteLine(example.Output);
+        Assert.Equal(0, code);
+        var lines = example.Output.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length > 0 && !l.StartsWith('[')).ToArray();
+        Assert.Matches(@"^TLS echo on 127\.0\.0\.1:\d+$", lines[0]);
+        Assert.Equal(["echoed: hello over TLS", "untrusted: DEPTH_ZERO_SELF_SIGNED_CERT"], lines[1..]);
+    }
+
+    [Fact]
     public void HandlerServer_on_a_taken_port_prints_Node_s_error_and_exits_1()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
