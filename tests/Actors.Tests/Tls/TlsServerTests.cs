@@ -109,6 +109,33 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
 
     [Theory]
     [MemberData(nameof(SocketTransports))]
+    public async Task With_allow_half_open_the_server_writes_on_after_the_clients_close_notify(string transport)
+    {
+        var (_, endPoint) = Listen(Tls(transport) with { AllowHalfOpen = true }, () => new LateWriter());
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        await client.Ssl.WriteAsync("abc"u8.ToArray());
+        await client.Ssl.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        // After our end, the handler still writes three times, then ends its side.
+        Assert.Equal("ended after 3 bytes\n1\n2\n3\n"u8.ToArray(), await client.ReadToEndAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task After_the_server_ends_its_side_it_still_reads_what_the_client_sends(string transport)
+    {
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (_, endPoint) = Listen(Tls(transport), () => new EndsFirst(received));
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        Assert.Equal("bye\n"u8.ToArray(), await client.ReadToEndAsync()); // the server's close_notify, then FIN
+        await client.Ssl.WriteAsync("still talking"u8.ToArray());
+        await client.Ssl.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("still talking", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
     public async Task A_fin_without_close_notify_ends_the_peers_data_as_in_Node(string transport)
     {
         // Node reports a truncated TLS stream as a plain 'end', not an error: so does ActorNet.
@@ -259,6 +286,35 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         {
             return false;
         }
+    }
+
+    private sealed class LateWriter : IConnectionHandler
+    {
+        private int _read;
+
+        public void OnData(ISocket socket, ReadOnlySpan<byte> data) => _read += data.Length;
+
+        public void OnEnd(ISocket socket)
+        {
+            socket.Write(System.Text.Encoding.ASCII.GetBytes($"ended after {_read} bytes\n"));
+            foreach (var line in new[] { "1\n", "2\n", "3\n" }) socket.Write(System.Text.Encoding.ASCII.GetBytes(line));
+            socket.End();
+        }
+    }
+
+    private sealed class EndsFirst(TaskCompletionSource<string> received) : IConnectionHandler
+    {
+        private readonly MemoryStream _data = new();
+
+        public void OnConnect(ISocket socket)
+        {
+            socket.Write("bye\n"u8);
+            socket.End();
+        }
+
+        public void OnData(ISocket socket, ReadOnlySpan<byte> data) => _data.Write(data);
+
+        public void OnEnd(ISocket socket) => received.TrySetResult(System.Text.Encoding.ASCII.GetString(_data.ToArray()));
     }
 
     private sealed class InfoHandler(TaskCompletionSource<ActorNet.Transport.Tls.TlsInfo?> seen) : IConnectionHandler
