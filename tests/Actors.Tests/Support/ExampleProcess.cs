@@ -24,8 +24,17 @@ internal sealed class ExampleProcess : IDisposable
     /// <summary>Everything printed so far, one line each (stderr lines start with "STDERR ").</summary>
     public string Output => _lines.ToString();
 
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Starts <c>dotnet ActorNet.Examples.{name}.dll args...</c> from the test's output directory.</summary>
-    public static ExampleProcess Start(string name, params string[] args)
+    public static ExampleProcess Start(string name, params string[] args) => Start(name, args, openFilesLimit: null);
+
+    /// <summary><see cref="Start(string, string[])"/> under an open-files limit (soft and hard).</summary>
+    public static ExampleProcess StartUnderOpenFilesLimit(int limit, string name, params string[] args) => Start(name, args, limit);
+
+    private static ExampleProcess Start(string name, string[] args, int? openFilesLimit)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -36,6 +45,7 @@ internal sealed class ExampleProcess : IDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"ActorNet.Examples.{name}.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        if (openFilesLimit is { } limit) DescriptorFlood.RunUnderOpenFilesLimit(info, limit);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         process.StandardInput.Close();
         return new ExampleProcess(process);

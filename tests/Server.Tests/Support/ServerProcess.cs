@@ -60,7 +60,7 @@ internal sealed class ServerProcess : IDisposable
     /// </summary>
     public static ServerProcess Start(string[] args, int? openFilesLimit, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo(openFilesLimit is null ? "dotnet" : "/bin/sh")
+        var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -72,15 +72,9 @@ internal sealed class ServerProcess : IDisposable
             if (value is null) info.Environment.Remove(name);
             else info.Environment[name] = value;
         }
-        if (openFilesLimit is { } limit)
-        {
-            // The shell sets the limit and becomes dotnet (exec), so the pid is the server's.
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add($"ulimit -n {limit} && exec dotnet \"$@\"");
-            info.ArgumentList.Add("sh");
-        }
         info.ArgumentList.Add(ServerDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        if (openFilesLimit is { } limit) DescriptorFlood.RunUnderOpenFilesLimit(info, limit);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         process.StandardInput.Close();
         return new ServerProcess(process);
