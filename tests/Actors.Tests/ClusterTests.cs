@@ -212,3 +212,7 @@ public sealed class ClusterTests
     private static string Describe(ClusterProtocol.Counts counts) =>
         string.Join(", ", counts.Members.Select(m => $"{m.Address}={m.Live}").Order(StringComparer.Ordinal));
 }
+
+/// <summary>Cluster tests start several nodes at once; they run alone, so their timings are not another test's load.</summary>
+[CollectionDefinition(nameof(ClusterTests), DisableParallelization = true)]
+public sealed class ClusterTestsCollection;

@@ -10,6 +10,7 @@ namespace ActorNet.Tests;
 /// The executable in cluster mode (docs/contract.md, "Cluster mode"): three processes on loopback, the chat handler
 /// across them, /status with converged counts, SIGTERM drain-then-leave, and a SIGKILLed node.
 /// </summary>
+[Collection(nameof(ClusterProcessTests))]
 public sealed class ClusterProcessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(5);
@@ -174,3 +175,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         return string.Join(",", nodes.Select(n => members.FirstOrDefault(m => m.Address == n.Address).Live));
     }
 }
+
+/// <summary>Cluster tests start several nodes at once; they run alone, so their timings are not another test's load.</summary>
+[CollectionDefinition(nameof(ClusterProcessTests), DisableParallelization = true)]
+public sealed class ClusterProcessTestsCollection;
