@@ -16,6 +16,10 @@ internal sealed class CipherStream(ITransportConnection inner) : Stream
     private TaskCompletionSource? _readable;
     private TaskCompletionSource? _sent;
     private SocketError _error;
+    private readonly byte[] _stashBuffer = new byte[1];
+    private bool _stashed;
+    private bool _stashedEnd;
+    private byte _stash;
 
     public ITransportConnection Inner => inner;
 
@@ -62,16 +66,30 @@ internal sealed class CipherStream(ITransportConnection inner) : Stream
             Task wait;
             lock (_gate)
             {
-                if (_error != SocketError.Success) throw Failure(_error);
-                if (!buffer.IsEmpty)
+                if (_stashed)
                 {
-                    var result = inner.TryReceive(buffer.Span);
-                    if (result.Error == SocketError.Success) return result.Bytes; // 0: the peer's FIN
-                    if (result.Error != SocketError.WouldBlock)
-                    {
-                        _error = result.Error;
-                        throw Failure(result.Error);
-                    }
+                    // The byte (or FIN) a zero-byte read found: handed out first.
+                    if (buffer.IsEmpty) return 0;
+                    _stashed = false;
+                    if (_stashedEnd) return 0;
+                    buffer.Span[0] = _stash;
+                    return 1 + Receive(buffer[1..]);
+                }
+                if (_error != SocketError.Success) throw Failure(_error);
+                // A zero-byte read asks "is something there?" (SslStream's way to wait without a buffer). A transport
+                // may say Readable when nothing is there (epoll after a full read): one byte is taken to be sure, or
+                // SslStream would rent its 32 KiB buffer for a real read that then waits as long as the peer is idle.
+                var result = inner.TryReceive(buffer.IsEmpty ? _stashBuffer : buffer.Span);
+                if (result.Error == SocketError.Success)
+                {
+                    if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
+                    (_stashed, _stashedEnd, _stash) = (true, result.Bytes == 0, _stashBuffer[0]);
+                    return 0;
+                }
+                if (result.Error != SocketError.WouldBlock)
+                {
+                    _error = result.Error;
+                    throw Failure(result.Error);
                 }
                 // Continuations run on the pool: the signal may come on this thread, inside WaitReadable.
                 var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,14 +98,17 @@ internal sealed class CipherStream(ITransportConnection inner) : Stream
                 inner.WaitReadable();
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-            // A zero-byte read asks only "is something there?" (SslStream's way to wait without a buffer).
-            if (buffer.IsEmpty)
-            {
-                lock (_gate)
-                    if (_error != SocketError.Success) throw Failure(_error);
-                return 0;
-            }
         }
+    }
+
+    // Under the lock, after the stashed byte: what the connection has now for the rest of the buffer, without waiting.
+    private int Receive(Memory<byte> rest)
+    {
+        if (rest.IsEmpty) return 0;
+        var result = inner.TryReceive(rest.Span);
+        if (result.Error == SocketError.Success) return result.Bytes;
+        if (result.Error != SocketError.WouldBlock) _error = result.Error; // reported by the next read
+        return 0;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
