@@ -49,30 +49,65 @@ internal static class TlsOptionsReader
     {
         if (!File.Exists(path)) return r.Fail<X509Certificate2?>("tls.certificate", $"file not found: {path}", null);
         var pkcs12 = path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase);
+        if (pkcs12)
+        {
+            if (keyPath.Length > 0) r.Fail("tls.key", "must be empty with a .pfx/.p12 certificate (the key is inside it)", 0);
+            try
+            {
+                var all = X509CertificateLoader.LoadPkcs12CollectionFromFile(path, password.Length == 0 ? null : password);
+                var certificate = all.FirstOrDefault(c => c.HasPrivateKey);
+                if (certificate is null) return r.Fail<X509Certificate2?>("tls.certificate", $"{path} holds no certificate with its private key", null);
+                return WithIntermediates(certificate, all.Where(c => !ReferenceEquals(c, certificate)));
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                return r.Fail<X509Certificate2?>("tls.certificate", $"cannot be read: {e.Message.TrimEnd('.')}", null);
+            }
+        }
+        if (keyPath.Length == 0) return r.Fail<X509Certificate2?>("tls.key", "is needed with a PEM certificate", null);
+        if (!File.Exists(keyPath)) return r.Fail<X509Certificate2?>("tls.key", $"file not found: {keyPath}", null);
+        // The certificate file first, on its own: what fails after it is the key's fault (not a key, a wrong
+        // password, another certificate's key), and the error names tls.key.
+        string certificatePem, keyPem;
+        var chain = new X509Certificate2Collection();
         try
         {
-            if (pkcs12)
-            {
-                if (keyPath.Length > 0) r.Fail("tls.key", "must be empty with a .pfx/.p12 certificate (the key is inside it)", 0);
-                return X509CertificateLoader.LoadPkcs12FromFile(path, password.Length == 0 ? null : password);
-            }
-            if (keyPath.Length == 0) return r.Fail<X509Certificate2?>("tls.key", "is needed with a PEM certificate", null);
-            if (!File.Exists(keyPath)) return r.Fail<X509Certificate2?>("tls.key", $"file not found: {keyPath}", null);
-            var certificate = password.Length == 0
-                ? X509Certificate2.CreateFromPemFile(path, keyPath)
-                : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
-            if (!certificate.HasPrivateKey) return r.Fail<X509Certificate2?>("tls.key", $"{keyPath} holds no private key for the certificate", null);
-            return certificate;
+            certificatePem = File.ReadAllText(path);
+            chain.ImportFromPem(certificatePem);
         }
-        catch (CryptographicException e)
-        {
-            var key = pkcs12 || e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase) ? "tls.certificate" : "tls.key";
-            return r.Fail<X509Certificate2?>(key, $"cannot be read: {e.Message.TrimEnd('.')}", null);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             return r.Fail<X509Certificate2?>("tls.certificate", $"cannot be read: {e.Message.TrimEnd('.')}", null);
         }
+        if (chain.Count == 0) return r.Fail<X509Certificate2?>("tls.certificate", $"no PEM certificate in {path}", null);
+        try
+        {
+            keyPem = File.ReadAllText(keyPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return r.Fail<X509Certificate2?>("tls.key", $"cannot be read: {e.Message.TrimEnd('.')}", null);
+        }
+        try
+        {
+            // The first certificate of the file is the server's; the ones after it are its intermediates.
+            var certificate = password.Length == 0
+                ? X509Certificate2.CreateFromPem(certificatePem, keyPem)
+                : X509Certificate2.CreateFromEncryptedPem(certificatePem, keyPem, password);
+            if (!certificate.HasPrivateKey) return r.Fail<X509Certificate2?>("tls.key", $"{keyPath} holds no private key for the certificate", null);
+            return WithIntermediates(certificate, chain.Skip(1));
+        }
+        catch (CryptographicException e)
+        {
+            return r.Fail<X509Certificate2?>("tls.key", $"cannot be used with {path}: {e.Message.TrimEnd('.')}", null);
+        }
+    }
+
+    private static X509Certificate2 WithIntermediates(X509Certificate2 certificate, IEnumerable<X509Certificate2> rest)
+    {
+        var intermediates = new X509Certificate2Collection(rest.ToArray());
+        if (intermediates.Count > 0) ActorNet.Transport.Tls.TlsHandshake.SetIntermediates(certificate, intermediates);
+        return certificate;
     }
 
     private static X509Certificate2Collection? LoadAuthorities(ConfigSection r, string path)

@@ -49,7 +49,8 @@ internal static class TlsHandshake
         var server = new SslServerAuthenticationOptions
         {
             EnabledSslProtocols = Protocols,
-            ServerCertificateContext = Contexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null)),
+            ServerCertificateContext = Contexts.GetValue(certificate,
+                static c => SslStreamCertificateContext.Create(c, Intermediates.TryGetValue(c, out var chain) ? chain : null)),
             ClientCertificateRequired = options.ClientCertificate != ClientCertificateMode.None,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
@@ -60,6 +61,16 @@ internal static class TlsHandshake
 
     // The chain of a certificate is built once, not per handshake.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, SslStreamCertificateContext> Contexts = new();
+
+    // The intermediate CAs that came with a certificate (the rest of its PEM chain file or .pfx), sent with it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, X509Certificate2Collection> Intermediates = new();
+
+    /// <summary>
+    /// Sends <paramref name="intermediates"/> with <paramref name="certificate"/> in every handshake that uses it, so that
+    /// clients that trust only the root CA can build the chain (as Node does with a PEM chain as <c>cert</c>).
+    /// </summary>
+    public static void SetIntermediates(X509Certificate2 certificate, X509Certificate2Collection intermediates) =>
+        Intermediates.AddOrUpdate(certificate, intermediates);
 
     private static bool ValidClient(TlsServerOptions options, X509Certificate? certificate, SslPolicyErrors errors)
     {

@@ -63,7 +63,7 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
         }
         catch (AuthenticationException e)
         {
-            failure = e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} {inner}" : e.Message;
+            failure = Reason(e);
         }
         catch (IOException e)
         {
@@ -83,5 +83,16 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
         else connection.Abort();
         ActorNetMetrics.TlsHandshakesFailed.Add(1);
         _log.Info("TLS handshake failed from {RemoteEndPoint}: {Reason}", connection.RemoteEndPoint, failure ?? "the server closed");
+    }
+
+    // Every message of the chain but "see inner exception": OpenSSL's own reason (e.g. "unsupported protocol") is
+    // the innermost one.
+    private static string Reason(Exception e)
+    {
+        var parts = new List<string>();
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x.Message.Length > 0 && !x.Message.Contains("see inner exception", StringComparison.OrdinalIgnoreCase))
+                parts.Add(x.Message.ReplaceLineEndings(" ").TrimEnd('.'));
+        return parts.Count > 0 ? string.Join(": ", parts) : e.Message;
     }
 }
