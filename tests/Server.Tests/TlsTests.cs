@@ -369,14 +369,14 @@ public sealed class TlsConfigTests(ITestOutputHelper output, TlsFiles files) : I
         Assert.DoesNotContain("Listening on", stdout + stderr);
     }
 
-    // A copy of the file that its owner cannot read (mode 000).
+    // A copy of the file that its owner cannot read (mode 000). These tests run the executable on Linux only.
     private string Unreadable(string file)
     {
         var copy = Path.Combine(files.Directory, "unreadable-" + Path.GetFileName(file));
         if (!File.Exists(copy))
         {
             File.Copy(file, copy);
-            File.SetUnixFileMode(copy, UnixFileMode.None);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(copy, UnixFileMode.None);
         }
         return copy;
     }
