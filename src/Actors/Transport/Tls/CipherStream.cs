@@ -9,7 +9,7 @@ namespace ActorNet.Transport.Tls;
 /// the transport's signal (<see cref="OnSignal"/>), so no thread is held per connection. Every call into the
 /// connection is made under one lock: the socket actor's thread and the completions' threads both get here.
 /// </summary>
-internal sealed class CipherStream(ITransportConnection inner) : Stream
+internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
 {
     private readonly object _gate = new();
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
@@ -146,37 +146,4 @@ internal sealed class CipherStream(ITransportConnection inner) : Stream
 
     /// <summary>The transport's error as the exception SslStream passes on; <see cref="TlsConnection"/> maps it back.</summary>
     private static IOException Failure(SocketError error) => new(error.ToString(), new SocketException((int)error));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush() { }
-
-    // Blocking calls would hold a thread per connection: SslStream is only ever used asynchronously here.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("blocking reads are not used");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("blocking writes are not used");
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

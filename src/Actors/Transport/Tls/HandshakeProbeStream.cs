@@ -6,7 +6,7 @@ namespace ActorNet.Transport.Tls;
 /// apart from other failures, which <see cref="System.Net.Security.SslStream"/> does not say in a way to rely on.
 /// After the handshake (<see cref="StopProbing"/>) it only forwards.
 /// </summary>
-internal sealed class HandshakeProbeStream(CipherStream inner) : Stream
+internal sealed class HandshakeProbeStream(CipherStream inner) : AsyncOnlyStream
 {
     private readonly byte[] _header = new byte[5];
     private volatile bool _probing = true;
@@ -41,36 +41,4 @@ internal sealed class HandshakeProbeStream(CipherStream inner) : Stream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
         inner.WriteAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush() { }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("blocking reads are not used");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("blocking writes are not used");
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
