@@ -26,18 +26,20 @@ public sealed class Room(ActorSystem system) : IConnectionHandler
     {
         if (line.SequenceEqual("/who"u8))
         {
-            // Not awaited: a handler never blocks. The reply comes back to the socket as a message.
-            var self = socket.Self;
-            ClusterCounts.Get(system).GetAsync().ContinueWith(t => self.Tell(new SocketProtocol.Write(
-                Encoding.UTF8.GetBytes(t.IsCompletedSuccessfully
-                    ? $"{t.Result.Live} connected on {t.Result.Members.Count} nodes\n"
-                    : "no answer from the cluster\n"))));
+            Who(socket.Self);
             return;
         }
         var text = $"#{socket.ConnectionId}: {Encoding.UTF8.GetString(line)}\n";
         _topics.Publish("room", Encoding.UTF8.GetBytes(text), except: socket.Self);
     }
     #endregion
+
+    // Not awaited: a handler never blocks. The answer comes back to the socket as a message.
+    private void Who(IActorRef socket) =>
+        ClusterCounts.Get(system).GetAsync().ContinueWith(t => socket.Tell(new SocketProtocol.Write(
+            Encoding.UTF8.GetBytes(t.IsCompletedSuccessfully
+                ? $"{t.Result.Live} connected on {t.Result.Members.Count} nodes\n"
+                : "no answer from the cluster\n"))));
 
     public void OnEnd(ISocket socket) => socket.End();
 }

@@ -19,8 +19,8 @@ using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinute
 
 var system = ActorSystem.Create("tls", "akka.loglevel = WARNING");
 
-#region tls
 // The server: the built-in echo over TLS 1.2/1.3; handlers see plaintext.
+#region tls
 var server = await ActorNetServer.StartAsync(system, new ServerOptions
 {
     Host = "127.0.0.1",
@@ -36,12 +36,12 @@ var options = new ConnectOptions
     Port = ((IPEndPoint)server.EndPoint).Port,
     Tls = new TlsClientOptions { ServerName = "localhost", CertificateAuthorities = [certificate] },
 };
+#endregion
 var reply = new Reply();
 IActorRef socket = await Net.ConnectAsync(system, options, reply);   // after the handshake
 socket.Tell(new SocketProtocol.Write("hello over TLS"u8.ToArray()));
 socket.Tell(SocketProtocol.End.Instance);                              // close_notify, then FIN
 Console.WriteLine($"echoed: {await reply.Text}");
-#endregion
 
 // A client that does not trust the certificate fails with Node's code.
 try
