@@ -43,7 +43,12 @@ public sealed class ClusterTests
                     Assert.Equal(expected, receiver.ReadLine());
 
             // The sender hears none of its own lines: the first it gets is someone else's.
-            third.Send("from node 2\n");
+            // Node 2 learns of node 0's subscription by gossip on its own: send until the sender hears one.
+            await Eventually.TrueAsync(() =>
+            {
+                third.Send("from node 2\n");
+                return sender.HasDataWithin(TimeSpan.FromMilliseconds(200));
+            }, TimeSpan.FromSeconds(20), "a line from node 2 reaches node 0");
             Assert.Equal("from node 2", sender.ReadLine());
         }
         finally

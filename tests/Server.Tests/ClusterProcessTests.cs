@@ -27,7 +27,9 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         using var amos = new ChatClient(nodes[0].Port);
         using var bob = new ChatClient(nodes[1].Port);
         using var carol = new ChatClient(nodes[2].Port);
+        // Each sending node learns of the others' subscriptions by gossip on its own: warm both senders.
         Warm(alice, [amos, bob, carol]);
+        Warm(carol, [alice, amos, bob]);
 
         alice.Send("hello from node 0\n");
         carol.Send("hello from node 2\r\n");
