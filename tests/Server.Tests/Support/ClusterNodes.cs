@@ -22,21 +22,41 @@ internal sealed class ClusterNodes : IDisposable
 
     public sealed record Node(ServerProcess Process, int Port, int StatusPort, string Address);
 
-    /// <summary>Starts <paramref name="count"/> nodes and waits until every node's /status lists them all Up.</summary>
+    /// <summary>
+    /// Starts <paramref name="count"/> nodes and waits until every node's /status lists them all Up. Only the seed gets a
+    /// chosen remoting port; the others bind port 0 and their address is read from their own /status, so no port can
+    /// be taken between choosing and binding it. A start in which a node exits (the seed's port taken after all) is
+    /// retried with new ports.
+    /// </summary>
     public static ClusterNodes Start(int count, ITestOutputHelper log, string extraConfig = "")
     {
-        var remotePorts = Enumerable.Range(0, count).Select(_ => ServerProcess.FreePort()).ToArray();
-        var cluster = StartNodes(remotePorts, $"akka.tcp://actornet@127.0.0.1:{remotePorts[0]}", log, extraConfig);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            foreach (var node in cluster.Nodes)
-                cluster.AwaitStatus(node, s => Members(s).Count(m => m.Status == "Up") == count, TimeSpan.FromSeconds(40), $"{count} members Up");
-            return cluster;
-        }
-        catch
-        {
-            cluster.Dispose();
-            throw;
+            var seedPort = ServerProcess.FreePort();
+            var remotePorts = Enumerable.Range(0, count).Select(i => i == 0 ? seedPort : 0).ToArray();
+            var cluster = StartNodes(remotePorts, $"akka.tcp://actornet@127.0.0.1:{seedPort}", log, extraConfig);
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var self = cluster.AwaitStatus(cluster.Nodes[i], s => s.GetProperty("cluster").ValueKind == JsonValueKind.Object,
+                        TimeSpan.FromSeconds(20), "a cluster part", forming: true);
+                    cluster.Nodes[i] = cluster.Nodes[i] with { Address = self.GetProperty("cluster").GetProperty("self").GetString()! };
+                }
+                foreach (var node in cluster.Nodes)
+                    cluster.AwaitStatus(node, s => Members(s).Count(m => m.Status == "Up") == count, TimeSpan.FromSeconds(40), $"{count} members Up", forming: true);
+                return cluster;
+            }
+            catch (NodeExitedException e) when (attempt < 3)
+            {
+                log.WriteLine($"cluster start {attempt} failed, retrying: {e.Message}");
+                cluster.Dispose();
+            }
+            catch
+            {
+                cluster.Dispose();
+                throw;
+            }
         }
     }
 
@@ -77,7 +97,7 @@ internal sealed class ClusterNodes : IDisposable
                     """);
                 cluster._configs.Add(path);
                 cluster.Nodes.Add(new Node(ServerProcess.Start("--config", path), port, statusPort,
-                    $"akka.tcp://actornet@127.0.0.1:{remotePorts[i]}"));
+                    remotePorts[i] == 0 ? $"(node {i}, remoting on port 0)" : $"akka.tcp://actornet@127.0.0.1:{remotePorts[i]}"));
             }
             return cluster;
         }
@@ -96,13 +116,18 @@ internal sealed class ClusterNodes : IDisposable
     }
 
     /// <summary>/status parsed, polled until <paramref name="condition"/> holds (bounded); returns the matching document.</summary>
-    public JsonElement AwaitStatus(Node node, Func<JsonElement, bool> condition, TimeSpan timeout, string what)
+    public JsonElement AwaitStatus(Node node, Func<JsonElement, bool> condition, TimeSpan timeout, string what) =>
+        AwaitStatus(node, condition, timeout, what, forming: false);
+
+    /// <summary>As above; while <paramref name="forming"/>, any node's exit ends the wait, not just this node's.</summary>
+    private JsonElement AwaitStatus(Node node, Func<JsonElement, bool> condition, TimeSpan timeout, string what, bool forming)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var last = "(no answer)";
         while (true)
         {
-            if (node.Process.HasExited) throw new InvalidOperationException($"node {node.Address} exited; output:\n{node.Process.Output}");
+            foreach (var other in (forming ? Nodes : [node]).Where(n => n.Process.HasExited))
+                throw new NodeExitedException($"node {other.Address} exited; output:\n{other.Process.Output}");
             try
             {
                 var (code, body) = Get(node, "/status");
@@ -140,4 +165,6 @@ internal sealed class ClusterNodes : IDisposable
         }
         foreach (var path in _configs) File.Delete(path);
     }
+
+    private sealed class NodeExitedException(string message) : Exception(message);
 }
