@@ -40,7 +40,12 @@ internal sealed class TlsConnection : ITransportConnection
         _cipher = cipher;
         _ssl = ssl;
         Info = info;
+        // Before the first read or write: an idle connection then holds no OpenSSL record buffers.
+        BuffersReleased = OpenSslBuffers.Release(ssl);
     }
+
+    /// <summary>Whether OpenSSL frees this connection's record buffers when they are empty (see <see cref="OpenSslBuffers"/>).</summary>
+    public bool BuffersReleased { get; }
 
     /// <summary>What the handshake negotiated.</summary>
     public TlsInfo Info { get; }
