@@ -36,7 +36,17 @@ internal sealed class ProxyListener(ITransportListener inner, ProxyProtocolMode 
         _closed = true;
         inner.Close();
         // Headers still being read would hand their connections to a server that is gone.
-        foreach (var cancel in _reading.Values) cancel.Cancel();
+        foreach (var cancel in _reading.Values)
+        {
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That read ended meanwhile and its connection went on (the supervisor, draining, closes it).
+            }
+        }
     }
 
     public void Drained() => inner.Drained();
