@@ -90,10 +90,37 @@ public sealed class ServerOptionsReaderTests
     [InlineData("keep-alive = on", "actornet.server.keep-alive: must be an object")]
     [InlineData("write-high-water-mark = 100, max-write-queue = 50", "actornet.server.max-write-queue: 50 is below write-high-water-mark (100)")]
     [InlineData("host = \"\"", "actornet.server.host: must not be empty")]
+    [InlineData("proxy-protocol = maybe", "actornet.server.proxy-protocol: \"maybe\" is not one of off, on, optional")]
+    [InlineData("proxy-protocol = v2", "actornet.server.proxy-protocol: \"v2\" is not one of off, on, optional")]
+    [InlineData("proxy-header-timeout = 0s", "actornet.server.proxy-header-timeout: must be above 0s")]
+    [InlineData("proxy-header-timeout = soon", "actornet.server.proxy-header-timeout: \"soon\" is not a duration")]
+    [InlineData("proxy-header-timeout = 5", "actornet.server.proxy-header-timeout: \"5\" has no unit (e.g. 5s or 5ms)")]
+    [InlineData("proxy-header-timeout = 2d", "actornet.server.proxy-header-timeout: 2d is out of range (0s-86400s)")]
     public void A_bad_value_is_rejected_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => Read($"actornet.server {{ {setting} }}"));
         Assert.StartsWith(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("off", ProxyProtocolMode.Off)]
+    [InlineData("on", ProxyProtocolMode.On)]
+    [InlineData("ON", ProxyProtocolMode.On)]
+    [InlineData("true", ProxyProtocolMode.On)]
+    [InlineData("optional", ProxyProtocolMode.Optional)]
+    public void Proxy_protocol_is_off_on_or_optional(string text, ProxyProtocolMode mode)
+    {
+        var options = Read($"actornet.server {{ proxy-protocol = {text}, proxy-header-timeout = 750ms }}");
+        Assert.Equal(mode, options.ProxyProtocol);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), options.ProxyHeaderTimeout);
+    }
+
+    [Fact]
+    public void Proxy_protocol_is_off_with_a_5_s_header_timeout_by_default()
+    {
+        var options = ServerOptionsReader.Read(Config.Empty);
+        Assert.Equal(ProxyProtocolMode.Off, options.ProxyProtocol);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ProxyHeaderTimeout);
     }
 
     [Theory]

@@ -38,6 +38,8 @@ public sealed class ConfigErrorTests(ITestOutputHelper output)
     [InlineData("keep-alive.idle", "later", "actornet.server.keep-alive.idle")]
     [InlineData("no-delay", "fast", "actornet.server.no-delay")]
     [InlineData("drain-timeout", "-1s", "actornet.server.drain-timeout")]
+    [InlineData("proxy-protocol", "sometimes", "actornet.server.proxy-protocol")]
+    [InlineData("proxy-header-timeout", "-1s", "actornet.server.proxy-header-timeout")]
     public void A_bad_value_or_unknown_key_in_the_config_file_exits_non_zero_with_a_message_naming_the_key(string key, string value, string named)
     {
         using var server = ServerProcess.StartWithConfig(ServerConfig.Default.With(key, value), ServerProcess.FreePort(), output);

@@ -28,6 +28,10 @@ public static class ActorNetMetrics
     internal static readonly Histogram<double> TlsHandshakeDuration =
         Meter.CreateHistogram<double>("actornet.tls.handshake.duration", "s", "Duration of successful TLS handshakes");
 
+    internal static readonly Counter<long> ProxyHeadersRejected =
+        Meter.CreateCounter<long>("actornet.proxy.headers.rejected", "{connection}",
+            "Connections reset for a missing, malformed, too long or late PROXY header; tagged reason");
+
     internal static readonly Counter<long> BytesRead =
         Meter.CreateCounter<long>("actornet.bytes.read", "By", "Bytes read from peers (added when a connection closes)");
 

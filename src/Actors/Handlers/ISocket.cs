@@ -19,7 +19,7 @@ public interface ISocket
     /// <summary>Our end.</summary>
     EndPoint? LocalEndPoint { get; }
 
-    /// <summary>The peer's end.</summary>
+    /// <summary>The peer's end; with the PROXY protocol on, the client its header named (<see cref="Options.ServerOptions.ProxyProtocol"/>).</summary>
     EndPoint? RemoteEndPoint { get; }
 
     /// <summary>Bytes read from the peer so far.</summary>

@@ -75,6 +75,21 @@ public sealed record ServerOptions
     /// <summary>Hard cap on queued write bytes per connection; past it the connection ends with ERR_WRITE_QUEUE_FULL. Defaults to 64 MiB.</summary>
     public long MaxWriteQueue { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Whether connections start with a PROXY protocol header (v1 or v2) naming the real client, as HAProxy, AWS NLB and
+    /// nginx send it: with <see cref="ProxyProtocolMode.On"/> or <see cref="ProxyProtocolMode.Optional"/> a handler's
+    /// <see cref="Handlers.ISocket.RemoteEndPoint"/> is that client. The header comes before TLS. Only behind a proxy:
+    /// whoever can connect directly can claim any address. Defaults to <see cref="ProxyProtocolMode.Off"/>.
+    /// </summary>
+    public ProxyProtocolMode ProxyProtocol { get; init; }
+
+    /// <summary>
+    /// How long a connection may take to send its whole PROXY header; with <see cref="ProxyProtocolMode.On"/> it is then
+    /// reset, with <see cref="ProxyProtocolMode.Optional"/> a connection that sent nothing (or only a signature's first
+    /// bytes) is served as plain. Above zero. Defaults to 5 s.
+    /// </summary>
+    public TimeSpan ProxyHeaderTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>TLS on every accepted connection (handlers see plaintext); null = plain TCP (the default).</summary>
     public TlsServerOptions? Tls { get; init; }
 }

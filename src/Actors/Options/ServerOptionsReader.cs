@@ -47,6 +47,17 @@ public static class ServerOptionsReader
         if (maxQueue < hwm && !r.Failed("write-high-water-mark") && !r.Failed("max-write-queue"))
             r.Fail("max-write-queue", $"{maxQueue} is below write-high-water-mark ({hwm})", maxQueue);
 
+        var proxy = r.Word("proxy-protocol") switch
+        {
+            "off" or "false" or "no" => ProxyProtocolMode.Off,
+            "on" or "true" or "yes" => ProxyProtocolMode.On,
+            "optional" => ProxyProtocolMode.Optional,
+            var other => r.Fail("proxy-protocol", $"\"{other}\" is not one of off, on, optional", ProxyProtocolMode.Off),
+        };
+        var proxyTimeout = r.Duration("proxy-header-timeout", TimeSpan.FromDays(1));
+        if (proxyTimeout <= TimeSpan.Zero && !r.Failed("proxy-header-timeout"))
+            proxyTimeout = r.Fail("proxy-header-timeout", "must be above 0s", TimeSpan.FromSeconds(5));
+
         return new ServerOptions
         {
             Host = host,
@@ -72,6 +83,8 @@ public static class ServerOptionsReader
             CloseTimeout = r.Duration("close-timeout", TimeSpan.FromDays(24)),
             WriteHighWaterMark = hwm,
             MaxWriteQueue = maxQueue,
+            ProxyProtocol = proxy,
+            ProxyHeaderTimeout = proxyTimeout,
             Tls = TlsOptionsReader.ReadServer(r),
         };
     }

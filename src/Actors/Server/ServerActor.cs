@@ -170,6 +170,10 @@ public sealed class ServerActor : ReceiveActor
         try
         {
             _transportListener = _transport.Listen(spec);
+            // A proxy sends its PROXY header before anything else, a TLS ClientHello included: it is read first.
+            if (_options.ProxyProtocol != ProxyProtocolMode.Off)
+                _transportListener = new Transport.Proxy.ProxyListener(_transportListener, _options.ProxyProtocol, _options.ProxyHeaderTimeout,
+                    (ExtendedActorSystem)Context.System);
             // TLS sits between any transport and the socket actors: connections reach them after the handshake.
             if (_options.Tls is { } tls)
                 _transportListener = new Transport.Tls.TlsListener(_transportListener, tls, (ExtendedActorSystem)Context.System);
@@ -183,8 +187,9 @@ public sealed class ServerActor : ReceiveActor
         var settings = ConnectionSettings.From(_options);
         _supervisor = Context.ActorOf(ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections), $"connections-{_generation}");
         _listener = Context.ActorOf(Server.Listener.Props(_transportListener, _supervisor), $"listener-{_generation}");
-        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport}{Tls})", _transportListener.LocalEndPoint, _options.Handler,
-            _options.Transport, _options.Tls is null ? "" : ", TLS");
+        _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport}{Tls}{Proxy})", _transportListener.LocalEndPoint,
+            _options.Handler, _options.Transport, _options.Tls is null ? "" : ", TLS",
+            _options.ProxyProtocol switch { ProxyProtocolMode.On => ", PROXY protocol", ProxyProtocolMode.Optional => ", PROXY protocol optional", _ => "" });
         Become(Listening);
         Publish(new ServerProtocol.Listening(_transportListener.LocalEndPoint));
     }

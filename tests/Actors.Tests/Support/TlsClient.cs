@@ -20,10 +20,12 @@ internal sealed class TlsClient : IAsyncDisposable
     public SslStream Ssl { get; }
 
     public static async Task<TlsClient> ConnectAsync(EndPoint endPoint, X509Certificate2 trusted, SslProtocols protocols = SslProtocols.None,
-        X509Certificate2? clientCertificate = null, string serverName = "localhost")
+        X509Certificate2? clientCertificate = null, string serverName = "localhost", byte[]? prelude = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(endPoint).WaitAsync(TimeSpan.FromSeconds(10));
+        // What a proxy sends before the ClientHello (a PROXY header).
+        if (prelude is not null) await socket.SendAsync(prelude).WaitAsync(TimeSpan.FromSeconds(10));
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {

@@ -1,11 +1,11 @@
 using Akka.Actor;
 
-namespace ActorNet.Transport.Tls;
+namespace ActorNet.Transport;
 
 /// <summary>
 /// An <see cref="IActorRef"/> that is no actor: what is told to it is handed to a callback on the teller's thread.
-/// The TLS layer attaches the connection underneath to it, so that the transport's signals (readable, sent, failed)
-/// complete the encrypted stream's pending reads and writes without a mailbox hop.
+/// The TLS and PROXY layers attach the connection underneath to one, so that the transport's signals (readable,
+/// sent, failed) reach the layer's pending reads and writes without a mailbox hop.
 /// </summary>
 internal sealed class SignalSink(IActorRefProvider provider, Action<object> onSignal) : MinimalActorRef
 {
