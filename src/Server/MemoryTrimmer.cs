@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
 
@@ -8,8 +9,8 @@ namespace ActorNet.Server;
 /// <summary>
 /// Gives memory back to the OS after a burst (<c>actornet.host.idle-memory-trim</c>): once the process allocated
 /// a lot since the last trim and then went quiet, one aggressive full GC compacts the heap and decommits what it
-/// no longer needs. Without it, the GC keeps the memory a burst of connection setups committed (about half of an
-/// idle connection's RSS). It never runs under load: a quiet second (little allocation, under 15 % CPU) is the condition.
+/// no longer needs, then glibc's malloc_trim gives back the native heap's free pages. Without it, the GC keeps the
+/// memory a burst of connection setups committed (about half of an idle connection's RSS). It never runs under load: a quiet second (little allocation, under 15 % CPU) is the condition.
 /// </summary>
 /// <remarks>
 /// The once-a-second check runs on Akka's scheduler thread, which wakes anyway: as an actor's timer it woke a
@@ -64,8 +65,22 @@ internal sealed class MemoryTrimmer
         var started = Stopwatch.GetTimestamp();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        TrimNativeHeap();
         _log.Debug("Idle memory trim in {PauseMs} ms: working set {Before} -> {After} bytes",
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, before, Environment.WorkingSet);
         Volatile.Write(ref _trimming, 0);
     }
+
+    // glibc keeps freed native memory in its arenas; the runtime's and the sockets' share of a burst stays resident
+    // (measured 0.3-0.6 KiB per idle connection) until malloc_trim hands it back. Other C libraries have no such call.
+    private static void TrimNativeHeap()
+    {
+        if (HasMallocTrim.Value) malloc_trim(0);
+    }
+
+    private static readonly Lazy<bool> HasMallocTrim = new(static () =>
+        OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "malloc_trim", out _));
+
+    [DllImport("libc.so.6")]
+    private static extern int malloc_trim(nuint pad);
 }
