@@ -8,16 +8,18 @@ namespace ActorNet.Server;
 internal sealed record CommandLine(bool Help, string? ConfigPath, IReadOnlyList<KeyValuePair<string, string>> Overrides, bool Version = false)
 {
     public const string Usage = """
-        usage: ActorNet.Server [--config PATH] [key=value ...]
-               ActorNet.Server [--config PATH] [key=value ...] --help
-               ActorNet.Server --version
+        usage: actornet [--config PATH] [key=value ...]
+               actornet [--config PATH] [key=value ...] --help
+               actornet --version
+        (actornet: the ActorNet.Server .NET tool's command; from a build, dotnet ActorNet.Server.dll)
 
         Serves TCP connections with the handler named in actornet.server.handler.
         Configuration is layered: key=value arguments over --config PATH over the shipped
-        hocon/server.conf over the library's reference.conf. Every key under actornet must be one
-        reference.conf has; a file may include others (include "other.conf", relative to it) and
-        read the environment (port = ${?ACTORNET_PORT} leaves the key as it was when the variable
-        is not set; ${VAR} requires it). Durations need a unit (30s, 500ms).
+        hocon/server.conf (beside the executable) over the library's reference.conf. Every key
+        under actornet must be one reference.conf has; a file may include others (include
+        "other.conf", relative to it) and read the environment (port = ${?ACTORNET_PORT} leaves
+        the key as it was when the variable is not set; ${VAR} requires it). Durations need a
+        unit (30s, 500ms).
 
           --config PATH   a HOCON file layered over the shipped defaults
           key=value       one override with a full key, e.g. actornet.server.port=7001
