@@ -269,7 +269,8 @@ namespace ActorNet.Server
         }
 
         // transport = akka-io: Akka's 4 KiB frames and 8 KiB socket buffers make large messages slow (docs/architecture.md);
-        // a user's own akka.io.tcp settings still win.
+        // a user's own akka.io.tcp settings still win. Each connection holds a receive buffer of maximum-frame-size for
+        // its whole life: 64k costs about 75 KiB per idle connection, 16k about 27 (docs/semantics.md).
         // Cluster mode: .NET's SO_REUSEADDR on Linux is SO_REUSEPORT too, so Akka's default (on except on Windows) let
         // two nodes bind one remoting port and both start with the same address; off makes the second fail instead.
         private static readonly Config AkkaIoDefaults = ConfigurationFactory.ParseString("""
