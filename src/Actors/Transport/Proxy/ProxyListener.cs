@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using ActorNet.Diagnostics;
@@ -14,77 +12,36 @@ namespace ActorNet.Transport.Proxy;
 /// A connection without a valid header is reset (only that one), counted under its reason, and logged in one Info line.
 /// </summary>
 internal sealed class ProxyListener(ITransportListener inner, ProxyProtocolMode mode, TimeSpan headerTimeout, ExtendedActorSystem system)
-    : ITransportListener
+    : StagedListener(inner, system)
 {
     private readonly ILoggingAdapter _log = Logging.GetLogger(system, "ActorNet.Proxy");
-    private readonly ConcurrentDictionary<ITransportConnection, CancellationTokenSource> _reading = new();
-    private IActorRef _connections = ActorRefs.Nobody;
-    private volatile bool _closed;
 
-    public EndPoint LocalEndPoint => inner.LocalEndPoint;
+    protected override TimeSpan StageTimeout => headerTimeout;
 
-    public void StartAccepting(IActorRef connections, IActorRef errors)
+    protected override async Task<ITransportConnection?> RunStageAsync(ITransportConnection connection, CancellationToken cancel)
     {
-        _connections = connections;
-        inner.StartAccepting(new SignalSink(system.Provider, OnAccepted), errors);
-    }
-
-    public void ResumeAccepting() => inner.ResumeAccepting();
-
-    public void Close()
-    {
-        _closed = true;
-        inner.Close();
-        // Headers still being read would hand their connections to a server that is gone.
-        foreach (var cancel in _reading.Values)
-        {
-            try
-            {
-                cancel.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // That read ended meanwhile and its connection went on (the supervisor, draining, closes it).
-            }
-        }
-    }
-
-    public void Drained() => inner.Drained();
-
-    private void OnAccepted(object message)
-    {
-        if (message is not TransportAccepted accepted) return;
-        _ = ReadHeader(accepted.Connection);
-    }
-
-    private async Task ReadHeader(ITransportConnection connection)
-    {
-        using var cancel = new CancellationTokenSource(headerTimeout);
-        _reading[connection] = cancel;
         ProxyOutcome outcome;
         try
         {
-            outcome = await ProxyHeaderReader.ReadAsync(connection, mode == ProxyProtocolMode.Optional, system.Provider, cancel.Token)
+            outcome = await ProxyHeaderReader.ReadAsync(connection, mode == ProxyProtocolMode.Optional, Provider, cancel)
                 .ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!Closed)
         {
             outcome = new ProxyOutcome.Rejected(ProxyOutcome.Timeout, $"no whole header within {headerTimeout.TotalSeconds:0.###} s");
         }
-        finally
-        {
-            _reading.TryRemove(connection, out _);
-        }
-        if (_closed)
+        catch (OperationCanceledException)
         {
             connection.Abort();
-            return;
+            return null;
         }
         switch (outcome)
         {
             case ProxyOutcome.Accepted accepted:
-                _connections.Tell(new TransportAccepted(accepted.Connection), ActorRefs.NoSender);
-                break;
+                return accepted.Connection;
+            case ProxyOutcome.Rejected when Closed:
+                connection.Abort();
+                return null;
             case ProxyOutcome.Rejected rejected:
                 // Reset, not FIN: the peer's bytes are unread (a close would reset anyway), and a client that is no
                 // proxy gets no orderly end to wait for. The server keeps no TIME_WAIT for it either.
@@ -92,7 +49,9 @@ internal sealed class ProxyListener(ITransportListener inner, ProxyProtocolMode 
                 ActorNetMetrics.ProxyHeadersRejected.Add(1, new KeyValuePair<string, object?>("reason", rejected.Reason));
                 _log.Info("PROXY header rejected from {RemoteEndPoint} ({Reason}): {Detail}", connection.RemoteEndPoint, rejected.Reason,
                     rejected.Detail);
-                break;
+                return null;
+            default:
+                throw new InvalidOperationException($"unknown PROXY outcome {outcome.GetType().Name}");
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Authentication;
 using Akka.Actor;
 using Akka.Event;
@@ -13,53 +11,31 @@ namespace ActorNet.Transport.Tls;
 /// connection (no thread held), bounded by the handshake timeout. A failed handshake closes only that connection,
 /// is counted, and is logged in one Info line with the reason (a port scan must not flood the log).
 /// </summary>
-internal sealed class TlsListener(ITransportListener inner, TlsServerOptions options, ExtendedActorSystem system) : ITransportListener
+internal sealed class TlsListener(ITransportListener inner, TlsServerOptions options, ExtendedActorSystem system)
+    : StagedListener(inner, system)
 {
     private readonly ILoggingAdapter _log = Logging.GetLogger(system, "ActorNet.Tls");
-    private readonly ConcurrentDictionary<ITransportConnection, CancellationTokenSource> _handshaking = new();
-    private IActorRef _connections = ActorRefs.Nobody;
-    private volatile bool _closed;
 
-    public EndPoint LocalEndPoint => inner.LocalEndPoint;
+    protected override TimeSpan StageTimeout => options.HandshakeTimeout;
 
-    public void StartAccepting(IActorRef connections, IActorRef errors)
+    protected override async Task<ITransportConnection?> RunStageAsync(ITransportConnection connection, CancellationToken cancel)
     {
-        _connections = connections;
-        inner.StartAccepting(new SignalSink(system.Provider, OnAccepted), errors);
-    }
-
-    public void ResumeAccepting() => inner.ResumeAccepting();
-
-    public void Close()
-    {
-        _closed = true;
-        inner.Close();
-        // Handshakes still running would hand their connections to a server that is gone.
-        foreach (var cancel in _handshaking.Values) cancel.Cancel();
-    }
-
-    public void Drained() => inner.Drained();
-
-    private void OnAccepted(object message)
-    {
-        if (message is not TransportAccepted accepted) return;
-        _ = Handshake(accepted.Connection);
-    }
-
-    private async Task Handshake(ITransportConnection connection)
-    {
-        using var cancel = new CancellationTokenSource(options.HandshakeTimeout);
-        _handshaking[connection] = cancel;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string? failure = null;
-        TlsConnection? secured = null;
+        string failure;
         try
         {
-            secured = await TlsHandshake.AcceptAsync(connection, options, system.Provider, cancel.Token).ConfigureAwait(false);
+            var secured = await TlsHandshake.AcceptAsync(connection, options, Provider, cancel).ConfigureAwait(false);
+            ActorNetMetrics.TlsHandshakeDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return secured;
+        }
+        catch (OperationCanceledException) when (Closed)
+        {
+            connection.Abort();
+            return null;
         }
         catch (OperationCanceledException)
         {
-            failure = _closed ? "the server closed" : $"not finished within {options.HandshakeTimeout.TotalSeconds:0.###} s";
+            failure = $"not finished within {options.HandshakeTimeout.TotalSeconds:0.###} s";
         }
         catch (AuthenticationException e)
         {
@@ -69,20 +45,10 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
         {
             failure = e.Message;
         }
-        finally
-        {
-            _handshaking.TryRemove(connection, out _);
-        }
-        if (secured is not null && !_closed)
-        {
-            ActorNetMetrics.TlsHandshakeDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-            _connections.Tell(new TransportAccepted(secured));
-            return;
-        }
-        if (secured is not null) secured.Close();
-        else connection.Abort();
+        connection.Abort();
         ActorNetMetrics.TlsHandshakesFailed.Add(1);
-        _log.Info("TLS handshake failed from {RemoteEndPoint}: {Reason}", connection.RemoteEndPoint, failure ?? "the server closed");
+        _log.Info("TLS handshake failed from {RemoteEndPoint}: {Reason}", connection.RemoteEndPoint, failure);
+        return null;
     }
 
     // Every message of the chain but "see inner exception": OpenSSL's own reason (e.g. "unsupported protocol") is
