@@ -33,7 +33,8 @@ public sealed class StatusEndpointTests(ITestOutputHelper output)
         using var server = ServerProcess.StartReady(ServerConfig.Default, output, null, $"actornet.status.port={statusPort}");
         using var http = Http(statusPort);
 
-        Assert.Contains($"Status endpoint on http://127.0.0.1:{statusPort}", server.Output);
+        // The line comes before the server listens, but the output is read on another thread: wait for it.
+        Assert.True(server.WaitForOutput($"Status endpoint on http://127.0.0.1:{statusPort}", Short), $"no status endpoint line; output:\n{server.Output}");
         Assert.NotEmpty(AspNetAssembliesOf(server.Pid)); // the check of the test above finds them when they are there
         var healthz = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
@@ -51,7 +52,9 @@ public sealed class StatusEndpointTests(ITestOutputHelper output)
         using var http = Http(statusPort);
 
         // The readiness probe was an ordinary connection: its slot is released shortly after its FIN.
-        var status = await WaitForStatus(http, s => Live(s) == 0, "live = 0 after the readiness probe closed");
+        // The socket accepts a moment before the executable hears back from its server and marks itself listening.
+        var status = await WaitForStatus(http, s => Live(s) == 0 && s.GetProperty("listening").GetBoolean(),
+            "listening, and live = 0 after the readiness probe closed");
         using (var response = await http.GetAsync("/status"))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
