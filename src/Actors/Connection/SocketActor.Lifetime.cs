@@ -14,6 +14,7 @@ internal sealed partial class SocketActor
         _connection = connection;
         _handlerFactory = handlerFactory;
         _settings = settings;
+        _metrics = settings.Metrics;
         ConnectionId = connectionId;
     }
 
@@ -24,6 +25,7 @@ internal sealed partial class SocketActor
         _life = Lifecycle.Connecting;
         _handlerFactory = handlerFactory;
         _settings = settings;
+        _metrics = settings.Metrics;
         ConnectionId = connectionId;
     }
 
@@ -100,6 +102,7 @@ internal sealed partial class SocketActor
         if (wasConnecting) _connector?.Cancel();
         else _connection.Abort();
         _queue.Clear();
+        RecordFailure();
         Logger.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
     }
 

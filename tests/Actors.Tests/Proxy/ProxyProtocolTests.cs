@@ -34,13 +34,13 @@ public sealed class ProxyProtocolTests : ServerTestKit, IDisposable
     {
         _meters.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument is { Name: "actornet.proxy.headers.rejected" } && instrument.Meter.Name == ActorNetMetrics.MeterName)
+            if (instrument is { Name: "actornet.proxy.rejected_headers" } && instrument.Meter.Name == ActorNetMetrics.MeterName)
                 l.EnableMeasurementEvents(instrument);
         };
         _meters.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
             foreach (var tag in tags)
-                if (tag.Key == "reason") _rejected.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
+                if (tag.Key == ActorNetMetrics.RejectionReasonTag) _rejected.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
         });
         _meters.Start();
     }

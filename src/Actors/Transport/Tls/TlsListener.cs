@@ -13,7 +13,8 @@ namespace ActorNet.Transport.Tls;
 /// connection (no thread held), bounded by the handshake timeout. A failed handshake closes only that connection,
 /// is counted, and is logged in one Info line with the reason (a port scan must not flood the log).
 /// </summary>
-internal sealed class TlsListener(ITransportListener inner, TlsServerOptions options, ExtendedActorSystem system) : ITransportListener
+internal sealed class TlsListener(ITransportListener inner, TlsServerOptions options, ExtendedActorSystem system, ServerMetrics metrics)
+    : ITransportListener
 {
     private readonly ILoggingAdapter _log = Logging.GetLogger(system, "ActorNet.Tls");
     private readonly ConcurrentDictionary<ITransportConnection, CancellationTokenSource> _handshaking = new();
@@ -51,7 +52,9 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
         using var cancel = new CancellationTokenSource(options.HandshakeTimeout);
         _handshaking[connection] = cancel;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        metrics.TlsHandshakeStarted();
         string? failure = null;
+        var errorType = "server-closed";
         TlsConnection? secured = null;
         try
         {
@@ -60,14 +63,17 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
         catch (OperationCanceledException)
         {
             failure = _closed ? "the server closed" : $"not finished within {options.HandshakeTimeout.TotalSeconds:0.###} s";
+            if (!_closed) errorType = "timeout";
         }
         catch (AuthenticationException e)
         {
             failure = Reason(e);
+            errorType = e.GetType().FullName!;
         }
         catch (IOException e)
         {
             failure = e.Message;
+            errorType = e.GetType().FullName!;
         }
         finally
         {
@@ -75,13 +81,13 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
         }
         if (secured is not null && !_closed)
         {
-            ActorNetMetrics.TlsHandshakeDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            metrics.TlsHandshakeSucceeded(started, secured.Info.Protocol);
             _connections.Tell(new TransportAccepted(secured));
             return;
         }
         if (secured is not null) secured.Close();
         else connection.Abort();
-        ActorNetMetrics.TlsHandshakesFailed.Add(1);
+        metrics.TlsHandshakeFailed(errorType);
         _log.Info("TLS handshake failed from {RemoteEndPoint}: {Reason}", connection.RemoteEndPoint, failure ?? "the server closed");
     }
 
