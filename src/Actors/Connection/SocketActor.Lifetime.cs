@@ -14,7 +14,6 @@ internal sealed partial class SocketActor
         _connection = connection;
         _handlerFactory = handlerFactory;
         _settings = settings;
-        _metrics = settings.Metrics;
         ConnectionId = connectionId;
     }
 
@@ -25,7 +24,6 @@ internal sealed partial class SocketActor
         _life = Lifecycle.Connecting;
         _handlerFactory = handlerFactory;
         _settings = settings;
-        _metrics = settings.Metrics;
         ConnectionId = connectionId;
     }
 

@@ -19,7 +19,7 @@ internal sealed partial class SocketActor
     private CloseReason? _closeCause;
     private bool _inTimeoutCallback;
 
-    private readonly ServerMetrics? _metrics;
+    private ServerMetrics? Metrics => _settings.Metrics;
 
     private CloseReason LocalCause => _inTimeoutCallback ? CloseReason.Timeout : CloseReason.End;
 
@@ -27,12 +27,12 @@ internal sealed partial class SocketActor
     {
         if (_bytesRead != _bytesReadReported)
         {
-            _metrics!.Received(_bytesRead - _bytesReadReported);
+            Metrics!.Received(_bytesRead - _bytesReadReported);
             _bytesReadReported = _bytesRead;
         }
         if (_bytesWritten != _bytesWrittenReported)
         {
-            _metrics!.Transmitted(_bytesWritten - _bytesWrittenReported);
+            Metrics!.Transmitted(_bytesWritten - _bytesWrittenReported);
             _bytesWrittenReported = _bytesWritten;
         }
     }
@@ -44,15 +44,15 @@ internal sealed partial class SocketActor
         var reason = error is null ? _closeCause ?? LocalCause
             : error.Code == "ECONNRESET" ? CloseReason.Reset
             : CloseReason.Error;
-        _metrics!.Closed(_startedAt, reason, error?.Code);
+        Metrics!.Closed(_startedAt, reason, error?.Code);
     }
 
     // Stopped without a close (a handler threw, or the ActorSystem stopped): reset, with no NetError to name
     // (semantic conventions' fallback value).
     private void RecordFailure()
     {
-        if (_metrics is null) return;
+        if (Metrics is not { } metrics) return;
         ReportIo();
-        _metrics.Closed(_startedAt, CloseReason.Error, "_OTHER");
+        metrics.Closed(_startedAt, CloseReason.Error, "_OTHER");
     }
 }

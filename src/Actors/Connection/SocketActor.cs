@@ -136,7 +136,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
                 break;
         }
         // Once per message (a read batch, a write completion, a handler's writes): never per read or per byte.
-        if (_metrics is not null) ReportIo();
+        if (Metrics is not null) ReportIo();
     }
 
     /// <summary>Closed: inputs are dropped, commands get an error reply until the actor stops.</summary>
@@ -318,7 +318,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
         else if (abort) _connection.Abort();
         else _connection.Close();
         DropQueue(error ?? NetError.SocketClosed);
-        if (_metrics is not null) RecordClose(error);
+        if (Metrics is not null) RecordClose(error);
         if (error is not null)
         {
             if (Logger.IsDebugEnabled) Logger.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
@@ -352,6 +352,6 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
         SetTimeout(_settings.IdleTimeout);
         if (_connector is null) OnConnected(_connection);
         else _connector.Connect(Self);
-        if (_metrics is not null) ReportIo();
+        if (Metrics is not null) ReportIo();
     }
 }

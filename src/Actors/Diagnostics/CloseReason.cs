@@ -5,7 +5,7 @@ namespace ActorNet.Diagnostics;
 /// derived from the socket actor's close paths (docs/socket-states.md). The first cause wins, except that an error
 /// decides: a connection that failed is <see cref="Reset"/> or <see cref="Error"/> whatever started its end.
 /// </summary>
-internal enum CloseReason
+internal enum CloseReason : byte
 {
     /// <summary><c>end</c>: our side ended first (the handler's End or Destroy), then the connection closed.</summary>
     End,
