@@ -108,6 +108,24 @@ public sealed class MetricsTests(ITestOutputHelper output) : ServerTestKit(outpu
     }
 
     [Fact]
+    public void A_server_on_a_unix_socket_tags_its_path_and_unix_and_no_port()
+    {
+        using var meters = new Recorder();
+        var path = Path.Combine(Path.GetTempPath(), $"actornet-metrics-{Guid.NewGuid():N}.sock");
+        var (_, endPoint) = Listen(new ServerOptions { Path = path });
+        using (var client = Loopback.Connect(endPoint))
+        {
+            client.Shutdown(SocketShutdown.Send);
+            Loopback.ExpectEof(client);
+        }
+        AwaitAssert(() => Assert.Single(meters.OfAddress(path, "actornet.connection.duration")), Wait);
+        var closed = meters.OfAddress(path, "actornet.connection.duration").Single();
+        Assert.Equal("unix", closed.Tags["network.transport"]);
+        Assert.Equal("peer-end", closed.Tags[ActorNetMetrics.CloseReasonTag]);
+        Assert.False(closed.Tags.ContainsKey("server.port"));
+    }
+
+    [Fact]
     public async Task Tls_handshakes_are_timed_tagged_with_the_version_and_failures_counted_by_error_type()
     {
         using var meters = new Recorder();
@@ -198,6 +216,9 @@ public sealed class MetricsTests(ITestOutputHelper output) : ServerTestKit(outpu
 
         public IEnumerable<Measured> Of(int port, string instrument) =>
             _measured.Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault("server.port"), port));
+
+        public IEnumerable<Measured> OfAddress(string address, string instrument) =>
+            _measured.Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault("server.address"), address));
 
         public double Sum(int port, string instrument, params (string Key, object? Value)[] tags) => Matching(port, instrument, tags).Sum(m => m.Value);
 

@@ -64,7 +64,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _nodeLive.Add(-_live);
-        _metrics?.Released(_live);
+        if (_live > 0) _metrics?.Released(_live);
     }
 
     // A failing handler takes down its own connection only (the socket actor resets it in PostStop).
