@@ -18,6 +18,7 @@ namespace ActorNet.Tests;
 /// values and tags. Other tests' servers record into the same instruments, so each test reads its own server's series
 /// (by <c>server.port</c>).
 /// </summary>
+[Collection(Proxy.ProxyProtocolTests.RejectionsCollection)]
 public sealed class MetricsTests(ITestOutputHelper output) : ServerTestKit(output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
