@@ -32,6 +32,7 @@ namespace ActorNet.Server
             ServerOptions options;
             HostOptions host;
             StatusOptions status;
+            MetricsOptions metrics;
             LogEventLevel level;
             try
             {
@@ -48,6 +49,7 @@ namespace ActorNet.Server
                 options = Collect(() => ServerOptionsReader.Read(config, Handlers.Registry), errors, new ServerOptions());
                 host = Collect(() => HostOptionsReader.Read(config), errors, new HostOptions());
                 status = Collect(() => StatusOptionsReader.Read(config), errors, new StatusOptions());
+                metrics = Collect(() => MetricsOptionsReader.Read(config), errors, new MetricsOptions());
                 level = Collect(() => ReadLogLevel(config), errors, LogEventLevel.Information);
                 if (commandLine.Help) Console.WriteLine(CommandLine.Usage);
                 if (errors.Count > 0)
@@ -83,7 +85,11 @@ namespace ActorNet.Server
                     after, before, DescriptorLimit.ShedAt);
             try
             {
-                var code = await ServeAsync(config, options, host, status);
+                int code;
+                // Before anything is served, so the first connections are counted in what it sends; stopped after the
+                // drain, so the last values go out once more.
+                using (OtlpExport.Start(metrics, Version))
+                    code = await ServeAsync(config, options, host, status);
                 Log.Information("Exiting with code {ExitCode}", code);
                 return code;
             }

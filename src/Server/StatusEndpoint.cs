@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorNet.Diagnostics;
 using ActorNet.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -8,6 +9,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Serilog;
 using Serilog.Events;
 
@@ -15,7 +19,8 @@ namespace ActorNet.Server;
 
 /// <summary>
 /// The HTTP/1.1 status endpoint (<c>actornet.status</c>): <c>GET /healthz</c>, <c>/readyz</c> and <c>/status</c>,
-/// served by Kestrel from <see cref="StatusSource"/>. The only code that uses ASP.NET: the executable calls it only
+/// served by Kestrel from <see cref="StatusSource"/>, and <c>GET /metrics</c>: the meter <c>ActorNet</c> in Prometheus
+/// text format, through OpenTelemetry's Prometheus exporter. The only code that uses ASP.NET: the executable calls it only
 /// when the endpoint is on, so with <c>port = 0</c> no ASP.NET assembly is loaded.
 /// </summary>
 internal static class StatusEndpoint
@@ -63,6 +68,9 @@ internal static class StatusEndpoint
             kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddRoutingCore();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("ActorNet.Server"))
+            .WithMetrics(metrics => metrics.AddMeter(ActorNetMetrics.MeterName).AddPrometheusExporter());
         // The host's default lifetime handles SIGINT/SIGTERM itself and would stop the endpoint at the first
         // signal; the executable's own handler drains, and the endpoint must keep answering 503 meanwhile.
         builder.Services.AddSingleton<IHostLifetime, NoSignalsLifetime>();
@@ -82,6 +90,7 @@ internal static class StatusEndpoint
             context.Response.ContentType = "application/json";
             await context.Response.Body.WriteAsync(StatusSource.ToJson(report), context.RequestAborted);
         }));
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

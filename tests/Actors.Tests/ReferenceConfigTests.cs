@@ -35,15 +35,24 @@ public sealed class ReferenceConfigTests
     }
 
     [Fact]
+    public void The_metrics_reader_reads_exactly_the_keys_reference_conf_has_under_actornet_metrics()
+    {
+        var section = new ConfigSection(Config.Empty, MetricsOptionsReader.Section);
+        MetricsOptionsReader.ReadSection(section);
+        Assert.Equal(["otlp.endpoint", "otlp.interval", "otlp.protocol"], section.KeysRead.Order());
+        Assert.Equal(ConfigSection.ReferenceKeys(MetricsOptionsReader.Section).Order(), section.KeysRead.Order());
+    }
+
+    [Fact]
     public void Reference_conf_has_no_section_that_no_reader_reads()
     {
         var sections = ReferenceConfig.Config.GetValue("actornet").GetObject().Items.Keys.Select(key => "actornet." + key);
-        Assert.Equal(new[] { HostOptionsReader.Section, ServerOptionsReader.Section, StatusOptionsReader.Section }, sections.Order());
+        Assert.Equal(new[] { HostOptionsReader.Section, MetricsOptionsReader.Section, ServerOptionsReader.Section, StatusOptionsReader.Section }, sections.Order());
         Assert.Equal(["actornet"], ReferenceConfig.Config.Root.GetObject().Items.Keys);
     }
 
     [Theory]
-    [InlineData("actornet.sever { port = 7101 }", "actornet.sever: unknown key (known keys: server, host, status, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
+    [InlineData("actornet.sever { port = 7101 }", "actornet.sever: unknown key (known keys: server, host, status, metrics, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
     [InlineData("actornet.host.idle-memory-trm = 32m", "actornet.host.idle-memory-trm: unknown key (known keys: inline-socket-completions, idle-memory-trim); did you mean actornet.host.idle-memory-trim?")]
     [InlineData("actornet.server.keep-alive.idel = 1s", "actornet.server.keep-alive.idel: unknown key (known keys: enabled, idle, interval, probes, user-timeout); did you mean actornet.server.keep-alive.idle?")]
     [InlineData("actornet = 5", "actornet: must be an object")]

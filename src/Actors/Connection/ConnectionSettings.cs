@@ -13,6 +13,9 @@ internal sealed record ConnectionSettings(
     int WriteHighWaterMark,
     long MaxWriteQueue)
 {
+    /// <summary>The server's metrics (set once it listens); null for client sockets, which record none.</summary>
+    public Diagnostics.ServerMetrics? Metrics { get; init; }
+
     public static ConnectionSettings From(ServerOptions o) => new(o.AllowHalfOpen, o.PauseOnConnect, o.IdleTimeout,
         o.KeepAlive, o.NoDelay, o.CloseTimeout, o.WriteHighWaterMark, o.MaxWriteQueue);
 }

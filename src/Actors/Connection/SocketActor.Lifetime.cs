@@ -100,6 +100,7 @@ internal sealed partial class SocketActor
         if (wasConnecting) _connector?.Cancel();
         else _connection.Abort();
         _queue.Clear();
+        RecordFailure();
         Logger.Debug("Connection {ConnectionId} aborted after a failure", ConnectionId);
     }
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorNet.Diagnostics;
 using ActorNet.Protocol;
 
 namespace ActorNet.Connection;
@@ -77,7 +78,16 @@ internal sealed partial class SocketActor
         }
         // Fires once; the next read or write arms it again (Node's socket._unrefTimer).
         _idleTimerRunning = false;
-        Notify(static (h, s) => h.OnTimeout(s));
+        // An End or Destroy inside the callback is the timeout's doing (actornet.close.reason = timeout).
+        _inTimeoutCallback = true;
+        try
+        {
+            Notify(static (h, s) => h.OnTimeout(s));
+        }
+        finally
+        {
+            _inTimeoutCallback = false;
+        }
     }
 
     private void StartPeerFinTimer()
@@ -110,7 +120,10 @@ internal sealed partial class SocketActor
             // connection would hold its max-connections slot (and the drain) until the process ends. Close it; unread
             // bytes are dropped. After the peer's FIN with reading ended, or with writes still flushing, it is expected.
             if (_read == ReadSide.Paused && _write == WriteSide.Open && _queue.Length == 0 && !_queue.IsSending)
+            {
+                _closeCause ??= CloseReason.PeerEnd;
                 Close(null, abort: false, "closed by the peer while paused");
+            }
             return;
         }
         // After our FIN, the kernel reports the peer's FIN as the same closed state as a reset: not an error.

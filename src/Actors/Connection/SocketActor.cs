@@ -104,6 +104,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
                 OnResetProbeTick();
                 break;
             case SocketInput.Shutdown { Reason: ShutdownReason.Abort }:
+                _closeCause ??= CloseReason.Drain;
                 Close(null, abort: true, "aborted by server close");
                 break;
             case SocketInput.Shutdown:
@@ -134,6 +135,8 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
                 if (!OnOptionCommand(message)) Unhandled(message);
                 break;
         }
+        // Once per message (a read batch, a write completion, a handler's writes): never per read or per byte.
+        if (Metrics is not null) ReportIo();
     }
 
     /// <summary>Closed: inputs are dropped, commands get an error reply until the actor stops.</summary>
@@ -189,6 +192,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     private void OnPeerClosed()
     {
         _read = ReadSide.Ended;
+        _closeCause ??= CloseReason.PeerEnd;
         // Nothing is read any more, so a later reset would go unnoticed without the probe.
         StartResetProbe();
         if (!Notify(static (h, s) => h.OnEnd(s))) return;
@@ -232,6 +236,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     public void End()
     {
         if (_life == Lifecycle.Closed || _write != WriteSide.Open) return;
+        _closeCause ??= LocalCause;
         _write = WriteSide.Ending;
         if (_life == Lifecycle.Open && !_queue.IsSending && _queue.Length == 0) SendFin();
     }
@@ -272,6 +277,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
     /// </summary>
     private void OnDrainDeadline()
     {
+        _closeCause ??= CloseReason.Drain;
         if (_read is ReadSide.Flowing or ReadSide.Paused)
         {
             _read = ReadSide.Stopped;
@@ -312,8 +318,7 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
         else if (abort) _connection.Abort();
         else _connection.Close();
         DropQueue(error ?? NetError.SocketClosed);
-        ActorNetMetrics.BytesRead.Add(_bytesRead);
-        ActorNetMetrics.BytesWritten.Add(_bytesWritten);
+        if (Metrics is not null) RecordClose(error);
         if (error is not null)
         {
             if (Logger.IsDebugEnabled) Logger.Debug("Connection {ConnectionId} from {RemoteEndPoint} failed: {Error}", ConnectionId, RemoteEndPoint, error);
@@ -347,5 +352,6 @@ internal sealed partial class SocketActor : UntypedActor, ISocket, IWithTimers
         SetTimeout(_settings.IdleTimeout);
         if (_connector is null) OnConnected(_connection);
         else _connector.Connect(Self);
+        if (Metrics is not null) ReportIo();
     }
 }

@@ -23,6 +23,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private readonly int _maxConnections;
     private readonly SocketDispatch _dispatch;
     private readonly LiveConnections _nodeLive;
+    private readonly ServerMetrics? _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _live;
     private bool _draining;
@@ -40,6 +41,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         _dispatch = SocketDispatch.Get(Context.System);
         _nodeLive = LiveConnections.Get(Context.System);
         _settings = settings;
+        _metrics = settings.Metrics;
         _handlerFactory = handlerFactory;
         _maxConnections = maxConnections;
 
@@ -59,7 +61,11 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new ConnectionSupervisor(settings, handlerFactory, maxConnections));
 
     // Stopped with connections still live (the ActorSystem terminating): they stop with it, so the node's count drops.
-    protected override void PostStop() => _nodeLive.Add(-_live);
+    protected override void PostStop()
+    {
+        _nodeLive.Add(-_live);
+        if (_live > 0) _metrics?.Released(_live);
+    }
 
     // A failing handler takes down its own connection only (the socket actor resets it in PostStop).
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -76,9 +82,9 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         {
             // Closed before anything is read: the peer sees FIN, or RST if its data had arrived.
             connection.Close();
+            _metrics?.Rejected(_draining ? RejectionReason.Draining : RejectionReason.MaxConnections);
             if (_draining) return;
             Dropped(connection);
-            ActorNetMetrics.Dropped.Add(1);
             Context.Parent.Tell(new ServerProtocol.ConnectionDropped(connection.LocalEndPoint, connection.RemoteEndPoint, _live));
             return;
         }
@@ -88,8 +94,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
         Context.Watch(child);
         _live++;
         _nodeLive.Add(1);
-        ActorNetMetrics.Accepted.Add(1);
-        ActorNetMetrics.Active.Add(1);
+        _metrics?.Accepted();
     }
 
     // A burst over max-connections (hundreds a second) is one line a second with the count; the last drops of a
@@ -118,7 +123,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     private void Shed(ITransportConnection connection)
     {
         connection.Close();
-        ActorNetMetrics.Dropped.Add(1);
+        _metrics?.Rejected(RejectionReason.OpenFiles);
         _shedSinceLog++;
         var now = Environment.TickCount64;
         if (now < _nextShedLogAt) return;
@@ -132,7 +137,7 @@ internal sealed class ConnectionSupervisor : ReceiveActor, IWithTimers
     {
         _live--;
         _nodeLive.Add(-1);
-        ActorNetMetrics.Active.Add(-1);
+        _metrics?.Released(1);
         if (_draining && _live == 0) Drained();
     }
 

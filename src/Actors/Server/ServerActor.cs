@@ -25,6 +25,7 @@ public sealed class ServerActor : ReceiveActor
     private ITransportListener? _transportListener;
     private IActorRef _listener = ActorRefs.Nobody;
     private IActorRef _supervisor = ActorRefs.Nobody;
+    private Diagnostics.ServerMetrics? _metrics;
     private int _generation;
     private bool _closeWhileResolving;
 
@@ -170,13 +171,15 @@ public sealed class ServerActor : ReceiveActor
         try
         {
             _transportListener = _transport.Listen(spec);
+            // Tags are built once the real address is known (port 0 picks one).
+            _metrics = new Diagnostics.ServerMetrics(_transportListener.LocalEndPoint);
             // A proxy sends its PROXY header before anything else, a TLS ClientHello included: it is read first.
             if (_options.ProxyProtocol != ProxyProtocolMode.Off)
                 _transportListener = new Transport.Proxy.ProxyListener(_transportListener, _options.ProxyProtocol, _options.ProxyHeaderTimeout,
-                    (ExtendedActorSystem)Context.System);
+                    (ExtendedActorSystem)Context.System, _metrics);
             // TLS sits between any transport and the socket actors: connections reach them after the handshake.
             if (_options.Tls is { } tls)
-                _transportListener = new Transport.Tls.TlsListener(_transportListener, tls, (ExtendedActorSystem)Context.System);
+                _transportListener = new Transport.Tls.TlsListener(_transportListener, tls, (ExtendedActorSystem)Context.System, _metrics);
         }
         catch (NetException e)
         {
@@ -184,7 +187,8 @@ public sealed class ServerActor : ReceiveActor
             return;
         }
         _generation++;
-        var settings = ConnectionSettings.From(_options);
+        var settings = ConnectionSettings.From(_options) with { Metrics = _metrics };
+        _metrics.Register();
         _supervisor = Context.ActorOf(ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections), $"connections-{_generation}");
         _listener = Context.ActorOf(Server.Listener.Props(_transportListener, _supervisor), $"listener-{_generation}");
         _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport}{Tls}{Proxy})", _transportListener.LocalEndPoint,
@@ -208,6 +212,7 @@ public sealed class ServerActor : ReceiveActor
         // Stop accepting at once: closing the listen socket makes new connects fail with ECONNREFUSED.
         _transportListener.Close();
         Context.Stop(_listener);
+        if (_metrics is not null) _metrics.Draining = true;
         _log.Info("Stopped accepting on {EndPoint}; draining (drain-timeout {DrainTimeout})", endPoint, deadline);
         Become(Closing);
         Sender.Tell(new ServerProtocol.Unbound(endPoint));
@@ -219,6 +224,7 @@ public sealed class ServerActor : ReceiveActor
         _transportListener?.Drained();
         Context.Stop(_supervisor);
         _supervisor = ActorRefs.Nobody;
+        _metrics?.Unregister();
         // Only a drain that ended nothing early may say so.
         if (drained.Aborted > 0) _log.Info("Server closed: {Aborted} connections force-closed", drained.Aborted);
         else if (drained.EndedAtDeadline > 0) _log.Info("Server closed: {Ended} connections ended at the drain deadline", drained.EndedAtDeadline);
@@ -233,7 +239,11 @@ public sealed class ServerActor : ReceiveActor
     }
 
     /// <inheritdoc />
-    protected override void PostStop() => _transportListener?.Close();
+    protected override void PostStop()
+    {
+        _transportListener?.Close();
+        _metrics?.Unregister();
+    }
 
     // A restart would lose the live count and drain state (supervisor) or accept on a closed socket (listener):
     // keep them as they are and log the failure.

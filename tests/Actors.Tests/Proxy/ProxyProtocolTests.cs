@@ -19,6 +19,8 @@ namespace ActorNet.Tests.Proxy;
 /// A server behind a proxy, over real loopback sockets on every transport (and in memory): a client writes the PROXY
 /// header by hand, as HAProxy would, and the handler sees the header's client from its first callback.
 /// </summary>
+// Its meter listener counts every server's rejected headers in the process: MetricsTests, which rejects one, runs apart.
+[Collection(ProxyProtocolTests.RejectionsCollection)]
 public sealed class ProxyProtocolTests : ServerTestKit, IDisposable
 {
     private static readonly IPEndPoint Client4 = new(IPAddress.Parse("1.2.3.4"), 1111);
@@ -27,6 +29,8 @@ public sealed class ProxyProtocolTests : ServerTestKit, IDisposable
     private static readonly IPEndPoint Proxy6 = new(IPAddress.Parse("2001:db8::2"), 443);
     private static readonly byte[] V1Tcp4 = ProxyHeaders.V1("PROXY TCP4 1.2.3.4 5.6.7.8 1111 2222\r\n");
 
+    internal const string RejectionsCollection = "PROXY header rejections";
+
     private readonly MeterListener _meters = new();
     private readonly ConcurrentDictionary<string, long> _rejected = new();
 
@@ -34,13 +38,13 @@ public sealed class ProxyProtocolTests : ServerTestKit, IDisposable
     {
         _meters.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument is { Name: "actornet.proxy.headers.rejected" } && instrument.Meter.Name == ActorNetMetrics.MeterName)
+            if (instrument is { Name: "actornet.proxy.rejected_headers" } && instrument.Meter.Name == ActorNetMetrics.MeterName)
                 l.EnableMeasurementEvents(instrument);
         };
         _meters.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
             foreach (var tag in tags)
-                if (tag.Key == "reason") _rejected.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
+                if (tag.Key == ActorNetMetrics.RejectionReasonTag) _rejected.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
         });
         _meters.Start();
     }

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
-using ActorNet.Diagnostics;
 using ActorNet.Options;
 
 namespace ActorNet.Transport.AkkaIo;
@@ -147,7 +146,6 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
         if (_gated)
         {
             tcp.Tell(Tcp.Close.Instance);
-            ActorNetMetrics.Dropped.Add(1);
             ClosedWhileClosing(connected.RemoteAddress);
             return;
         }

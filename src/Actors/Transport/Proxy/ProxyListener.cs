@@ -11,7 +11,8 @@ namespace ActorNet.Transport.Proxy;
 /// its peer. It sits right on the transport, under TLS, because a proxy sends the header before the ClientHello.
 /// A connection without a valid header is reset (only that one), counted under its reason, and logged in one Info line.
 /// </summary>
-internal sealed class ProxyListener(ITransportListener inner, ProxyProtocolMode mode, TimeSpan headerTimeout, ExtendedActorSystem system)
+internal sealed class ProxyListener(ITransportListener inner, ProxyProtocolMode mode, TimeSpan headerTimeout, ExtendedActorSystem system,
+    ServerMetrics metrics)
     : StagedListener(inner, system)
 {
     private readonly ILoggingAdapter _log = Logging.GetLogger(system, "ActorNet.Proxy");
@@ -46,7 +47,7 @@ internal sealed class ProxyListener(ITransportListener inner, ProxyProtocolMode 
                 // Reset, not FIN: the peer's bytes are unread (a close would reset anyway), and a client that is no
                 // proxy gets no orderly end to wait for. The server keeps no TIME_WAIT for it either.
                 connection.Abort();
-                ActorNetMetrics.ProxyHeadersRejected.Add(1, new KeyValuePair<string, object?>("reason", rejected.Reason));
+                metrics.ProxyHeaderRejected(rejected.Reason);
                 _log.Info("PROXY header rejected from {RemoteEndPoint} ({Reason}): {Detail}", connection.RemoteEndPoint, rejected.Reason,
                     rejected.Detail);
                 return null;

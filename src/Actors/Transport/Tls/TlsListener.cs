@@ -11,7 +11,7 @@ namespace ActorNet.Transport.Tls;
 /// connection (no thread held), bounded by the handshake timeout. A failed handshake closes only that connection,
 /// is counted, and is logged in one Info line with the reason (a port scan must not flood the log).
 /// </summary>
-internal sealed class TlsListener(ITransportListener inner, TlsServerOptions options, ExtendedActorSystem system)
+internal sealed class TlsListener(ITransportListener inner, TlsServerOptions options, ExtendedActorSystem system, ServerMetrics metrics)
     : StagedListener(inner, system)
 {
     private readonly ILoggingAdapter _log = Logging.GetLogger(system, "ActorNet.Tls");
@@ -21,32 +21,39 @@ internal sealed class TlsListener(ITransportListener inner, TlsServerOptions opt
     protected override async Task<ITransportConnection?> RunStageAsync(ITransportConnection connection, CancellationToken cancel)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        metrics.TlsHandshakeStarted();
         string failure;
+        string errorType;
         try
         {
             var secured = await TlsHandshake.AcceptAsync(connection, options, Provider, cancel).ConfigureAwait(false);
-            ActorNetMetrics.TlsHandshakeDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            metrics.TlsHandshakeSucceeded(started, secured.Info.Protocol);
             return secured;
         }
         catch (OperationCanceledException) when (Closed)
         {
+            // Dropped like a connection not yet accepted; counted, not logged (a closing server may have many).
             connection.Abort();
+            metrics.TlsHandshakeFailed("server-closed");
             return null;
         }
         catch (OperationCanceledException)
         {
             failure = $"not finished within {options.HandshakeTimeout.TotalSeconds:0.###} s";
+            errorType = "timeout";
         }
         catch (AuthenticationException e)
         {
             failure = Reason(e);
+            errorType = e.GetType().FullName!;
         }
         catch (IOException e)
         {
             failure = e.Message;
+            errorType = e.GetType().FullName!;
         }
         connection.Abort();
-        ActorNetMetrics.TlsHandshakesFailed.Add(1);
+        metrics.TlsHandshakeFailed(errorType);
         _log.Info("TLS handshake failed from {RemoteEndPoint}: {Reason}", connection.RemoteEndPoint, failure);
         return null;
     }
