@@ -41,6 +41,9 @@ public static class ServerOptionsReader
         var host = r.Text("host");
         if (host.Length == 0) host = r.Fail("host", "must not be empty (use \"::\" for any address)", "::");
         var path = r.Text("path");
+        var descriptor = ListenDescriptor(r);
+        if (descriptor is not null && path.Length > 0 && !r.Failed("fd"))
+            r.Fail("fd", "cannot be used together with path (an inherited socket is already bound)", 0);
 
         var hwm = (int)r.Integer("write-high-water-mark", 1, 1L << 30);
         var maxQueue = r.Integer("max-write-queue", 1, long.MaxValue);
@@ -63,6 +66,7 @@ public static class ServerOptionsReader
             Host = host,
             Port = (int)r.Integer("port", 0, 65535),
             Path = path.Length == 0 ? null : path,
+            ListenDescriptor = descriptor,
             Backlog = (int)r.Integer("backlog", 1, 65535),
             Handler = handler,
             Transport = transport,
@@ -87,5 +91,28 @@ public static class ServerOptionsReader
             ProxyHeaderTimeout = proxyTimeout,
             Tls = TlsOptionsReader.ReadServer(r),
         };
+    }
+
+    // systemd passes its sockets from descriptor 3 on (SD_LISTEN_FDS_START), for the process LISTEN_PID names.
+    private const int SystemdFirstDescriptor = 3;
+
+    private static int? ListenDescriptor(ConfigSection r)
+    {
+        var text = r.Word("fd");
+        if (text.Length == 0) return null;
+        if (text == "systemd")
+        {
+            var pid = Environment.GetEnvironmentVariable("LISTEN_PID");
+            var count = Environment.GetEnvironmentVariable("LISTEN_FDS");
+            if (pid != Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) || !int.TryParse(count, out var n) || n < 1)
+                return r.Fail<int?>("fd", $"\"systemd\", but systemd passed no socket to this process (LISTEN_PID={pid ?? "unset"}, " +
+                    $"LISTEN_FDS={count ?? "unset"}, this process {Environment.ProcessId})", null);
+            return SystemdFirstDescriptor;
+        }
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var fd))
+            return r.Fail<int?>("fd", $"\"{text}\" is not a descriptor number or \"systemd\"", null);
+        if (fd < 3)
+            return r.Fail<int?>("fd", $"{fd} is standard input, output or error, not an inherited socket", null);
+        return fd;
     }
 }

@@ -56,9 +56,11 @@ internal sealed class ServerProcess : IDisposable
 
     /// <summary>
     /// Starts the executable; with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard); with
-    /// <paramref name="environment"/>, those variables set (a null value removes one).
+    /// <paramref name="environment"/>, those variables set (a null value removes one); <paramref name="wrap"/> may put a
+    /// shell in front of dotnet.
     /// </summary>
-    public static ServerProcess Start(string[] args, int? openFilesLimit, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ServerProcess Start(string[] args, int? openFilesLimit, IReadOnlyDictionary<string, string?>? environment = null,
+        Action<ProcessStartInfo>? wrap = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -75,6 +77,7 @@ internal sealed class ServerProcess : IDisposable
         info.ArgumentList.Add(ServerDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         if (openFilesLimit is { } limit) DescriptorFlood.RunUnderOpenFilesLimit(info, limit);
+        wrap?.Invoke(info);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         process.StandardInput.Close();
         return new ServerProcess(process);
