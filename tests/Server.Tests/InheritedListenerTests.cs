@@ -35,7 +35,7 @@ public sealed class InheritedListenerTests(ITestOutputHelper output)
         var fd = Inheritable(parent);
         // What systemd does for a socket unit: the socket at descriptor 3, LISTEN_PID = the service's own PID (the
         // shell's, which exec keeps), LISTEN_FDS = 1.
-        using var server = StartAndForget(fd, ["actornet.server.fd=systemd"], info =>
+        using var server = StartAndForget(fd, ServiceUnitArguments(), info =>
         {
             info.FileName = "/bin/bash"; // dash takes single-digit descriptors only
             info.ArgumentList.Insert(0, "-c");
@@ -63,6 +63,19 @@ public sealed class InheritedListenerTests(ITestOutputHelper output)
         Assert.Equal(1, server.WaitForExit(Short));
         Assert.Contains("listen EBADF", server.Output);
         Assert.Contains("fd 1000", server.Output);
+    }
+
+    // The arguments of ExecStart in the shipped example unit, so the example is what is tested.
+    private static string[] ServiceUnitArguments()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ActorNet.sln"))) root = root.Parent;
+        var unit = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("no ActorNet.sln above the tests"),
+            "examples", "systemd", "actornet.service");
+        var execStart = File.ReadLines(unit).Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal));
+        var arguments = execStart["ExecStart=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+        Assert.Contains("actornet.server.fd=systemd", arguments);
+        return arguments;
     }
 
     private ServerProcess StartAndForget(int fd, string[] args, Action<ProcessStartInfo>? wrap = null)
