@@ -73,11 +73,7 @@ namespace ActorNet.Server
                 return ConfigError(e.Message);
             }
 
-            Log.Logger = new LoggerConfiguration()
-                .MinimumLevel.Is(level)
-                .Filter.ByExcluding(LogFilter.IsRedundant)
-                .WriteTo.Console(outputTemplate: "[{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-                .CreateLogger();
+            Log.Logger = ConsoleLog.Create(level, host.LogFormat);
             // As Node does: the soft open-files limit goes up to the hard one; connections stop short of it.
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
             if (after != long.MaxValue)
