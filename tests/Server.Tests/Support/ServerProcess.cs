@@ -20,13 +20,19 @@ internal sealed class ServerProcess : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
     private ITestOutputHelper? _log;
     private string? _configPath;
 
     private ServerProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_stdout) _stdout.AppendLine(e.Data);
+            Append(e.Data);
+        };
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -47,6 +53,15 @@ internal sealed class ServerProcess : IDisposable
         get
         {
             lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>What the process wrote on stdout alone (<see cref="Output"/> has stderr too).</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_stdout) return _stdout.ToString();
         }
     }
 
