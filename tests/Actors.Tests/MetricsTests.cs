@@ -44,6 +44,8 @@ public sealed class MetricsTests(ITestOutputHelper output) : ServerTestKit(outpu
             a.Shutdown(SocketShutdown.Send);
             Loopback.ExpectEof(a);
         }
+        // A's slot is free only once its socket actor has stopped, a moment after both FINs.
+        AwaitLiveCount(server, 0);
 
         // B and C live, D past max-connections; then B resets.
         using var b = Loopback.Connect(endPoint);
