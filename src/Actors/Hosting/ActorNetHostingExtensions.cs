@@ -16,6 +16,8 @@ public static class ActorNetHostingExtensions
 {
     private const string DrainPhaseTimeoutKey = "akka.coordinated-shutdown.phases.service-requests-done.timeout";
 
+    private const string ClrHookKey = "akka.coordinated-shutdown.run-by-clr-shutdown-hook";
+
     /// <summary>
     /// Adds a server that listens when the ActorSystem starts, before the host reports started (a failed listen, e.g.
     /// <c>EADDRINUSE</c>, fails the host's start with that <see cref="NetException"/>), and drains when the host stops:
@@ -27,7 +29,9 @@ public static class ActorNetHostingExtensions
     /// So that nothing cuts the drain short, the <c>service-requests-done</c> phase's timeout is raised to at least
     /// drain-timeout + drain-grace + 5 s, and the host's <see cref="GenericHostOptions.ShutdownTimeout"/> (30 s by
     /// default) to at least that phase's timeout + 5 s when the server starts; a longer timeout set by the
-    /// application is kept.
+    /// application is kept. <c>akka.coordinated-shutdown.run-by-clr-shutdown-hook</c> defaults to off, so that SIGTERM
+    /// and Ctrl-C stop the host (whose stop runs CoordinatedShutdown) rather than Akka's own signal handler, which would
+    /// drain before the host even hears of the signal; set it in the application's HOCON to keep it.
     /// </remarks>
     /// <param name="builder">The ActorSystem's builder.</param>
     /// <param name="name">The server's name, unique in the ActorSystem; its actor is <c>/user/actornet-{name}</c>.</param>
@@ -53,6 +57,9 @@ public static class ActorNetHostingExtensions
         if (builder.Configuration.HasValue && builder.Configuration.Value.HasPath(DrainPhaseTimeoutKey))
             drainPhase = Max(drainPhase, builder.Configuration.Value.GetTimeSpan(DrainPhaseTimeoutKey));
         builder.AddHocon($"{DrainPhaseTimeoutKey} = {(long)Math.Ceiling(drainPhase.TotalMilliseconds)}ms", HoconAddMode.Prepend);
+        // A fallback: the application's own setting wins. Akka's hook (SIGTERM, SIGINT) would block the signal until
+        // the drain ended, and the host's lifetime, which handles the same signals, would stop only afterwards.
+        builder.AddHocon($"{ClrHookKey} = off", HoconAddMode.Append);
 
         return builder.WithActors(async (system, _, resolver) =>
         {

@@ -105,6 +105,8 @@ public sealed class WithActorNetServerTests
             {
                 Assert.Equal(TimeSpan.FromSeconds(40 + 2 + 5), CoordinatedShutdown.Get(System(host)).Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
                 Assert.Equal(TimeSpan.FromSeconds(40 + 2 + 5 + 5), ShutdownTimeout(host));
+                // SIGTERM stops the host, whose stop runs CoordinatedShutdown: Akka's own signal hook is off.
+                Assert.False(System(host).Settings.Config.GetBoolean("akka.coordinated-shutdown.run-by-clr-shutdown-hook"));
             }
             finally
             {
