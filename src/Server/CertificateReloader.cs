@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
-using Akka.Configuration;
-using ActorNet.Handlers;
 using ActorNet.Options;
 using Serilog;
 
@@ -14,27 +12,26 @@ namespace ActorNet.Server;
 /// </summary>
 internal sealed class CertificateReloader : IDisposable
 {
-    private readonly Config _config;
-    private readonly HandlerRegistry _handlers;
+    private readonly Func<ServerOptions> _read;
     private readonly PosixSignalRegistration _sighup;
     private volatile X509Certificate2 _current;
 
-    private CertificateReloader(Config config, HandlerRegistry handlers, X509Certificate2 current)
+    private CertificateReloader(Func<ServerOptions> read, X509Certificate2 current)
     {
-        _config = config;
-        _handlers = handlers;
+        _read = read;
         _current = current;
         _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSighup);
     }
 
     /// <summary>
     /// With TLS on, <paramref name="options"/> with a certificate selector that follows reloads (and the reloader, to
-    /// dispose at exit); without TLS, the options as they are and no reloader.
+    /// dispose at exit); without TLS, the options as they are and no reloader. <paramref name="read"/> reads that
+    /// server's options again from the configuration.
     /// </summary>
-    public static (ServerOptions Options, CertificateReloader? Reloader) Attach(ServerOptions options, Config config, HandlerRegistry handlers)
+    public static (ServerOptions Options, CertificateReloader? Reloader) Attach(ServerOptions options, Func<ServerOptions> read)
     {
         if (options.Tls?.Certificate is not { } certificate) return (options, null);
-        var reloader = new CertificateReloader(config, handlers, certificate);
+        var reloader = new CertificateReloader(read, certificate);
         return (options with { Tls = options.Tls with { CertificateSelector = _ => reloader._current } }, reloader);
     }
 
@@ -44,7 +41,7 @@ internal sealed class CertificateReloader : IDisposable
         try
         {
             // The same reader as at start, so a bad file is reported the same way, naming its key.
-            var reloaded = ServerOptionsReader.Read(_config, _handlers).Tls?.Certificate;
+            var reloaded = _read().Tls?.Certificate;
             if (reloaded is null) return;
             _current = reloaded;
             Log.Information("Reloaded the TLS certificate {Subject} (expires {NotAfter:yyyy-MM-dd}) on SIGHUP",

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Configuration;
 using ActorNet.Options;
@@ -30,6 +31,7 @@ namespace ActorNet.Server
             CommandLine commandLine;
             Config config;
             ServerOptions options;
+            IReadOnlyList<KeyValuePair<string, ServerOptions>> named;
             HostOptions host;
             StatusOptions status;
             MetricsOptions metrics;
@@ -47,6 +49,7 @@ namespace ActorNet.Server
                 config = LoadConfig(commandLine, errors);
                 errors.AddRange(ReferenceConfig.Check(config));
                 options = Collect(() => ServerOptionsReader.Read(config, Handlers.Registry), errors, new ServerOptions());
+                named = Collect(() => ServerOptionsReader.ReadNamed(config, Handlers.Registry), errors, []);
                 host = Collect(() => HostOptionsReader.Read(config), errors, new HostOptions());
                 status = Collect(() => StatusOptionsReader.Read(config), errors, new StatusOptions());
                 metrics = Collect(() => MetricsOptionsReader.Read(config), errors, new MetricsOptions());
@@ -73,11 +76,7 @@ namespace ActorNet.Server
                 return ConfigError(e.Message);
             }
 
-            Log.Logger = new LoggerConfiguration()
-                .MinimumLevel.Is(level)
-                .Filter.ByExcluding(LogFilter.IsRedundant)
-                .WriteTo.Console(outputTemplate: "[{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-                .CreateLogger();
+            Log.Logger = ConsoleLog.Create(level, host.LogFormat);
             // As Node does: the soft open-files limit goes up to the hard one; connections stop short of it.
             var (before, after) = DescriptorLimit.RaiseToHardLimit();
             if (after != long.MaxValue)
@@ -89,7 +88,8 @@ namespace ActorNet.Server
                 // Before anything is served, so the first connections are counted in what it sends; stopped after the
                 // drain, so the last values go out once more.
                 using (OtlpExport.Start(metrics, Version))
-                    code = await ServeAsync(config, options, host, status);
+                    code = await ServeAsync(config, [new HostedServer(ServerOptionsReader.DefaultName, options),
+                        .. named.Select(n => new HostedServer(n.Key, n.Value))], host, status);
                 Log.Information("Exiting with code {ExitCode}", code);
                 return code;
             }
@@ -99,12 +99,12 @@ namespace ActorNet.Server
             }
         }
 
-        private static async Task<int> ServeAsync(Config config, ServerOptions options, HostOptions host, StatusOptions statusOptions)
+        private static async Task<int> ServeAsync(Config config, IReadOnlyList<HostedServer> servers, HostOptions host, StatusOptions statusOptions)
         {
             ActorSystem system;
             try
             {
-                system = ActorSystem.Create("actornet", HostConfig(options).WithFallback(config).WithFallback(AkkaIoDefaults));
+                system = ActorSystem.Create("actornet", HostConfig(servers).WithFallback(config).WithFallback(AkkaIoDefaults));
             }
             catch (Exception e) when (ClusterMode.RemotingBindFailure(e, config) is { } message)
             {
@@ -112,16 +112,32 @@ namespace ActorNet.Server
                 return ExitListen;
             }
             Handlers.Bind(system);
-            var (served, reloader) = CertificateReloader.Attach(options, config, Handlers.Registry);
-            using var certificates = reloader;
-            var server = system.ActorOf(ServerActor.Props(served, Handlers.Registry), "server");
-            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            server.Tell(new ServerProtocol.Subscribe(system.ActorOf(Props.Create(() => new ClosedWatcher(closed)), "closed-watcher")));
-            // Made whether or not the endpoint is on: it uses no ASP.NET type.
-            var status = new StatusSource { LiveConnections = () => AskLiveConnections(server) };
+            var reloaders = new List<CertificateReloader>();
+            try
+            {
+                foreach (var server in servers)
+                {
+                    var (served, reloader) = CertificateReloader.Attach(server.Options, () => server.Read(config, Handlers.Registry));
+                    if (reloader is not null) reloaders.Add(reloader);
+                    server.Start(system, served, Handlers.Registry);
+                }
+                return await ServeAsync(system, config, servers, host, statusOptions);
+            }
+            finally
+            {
+                foreach (var reloader in reloaders) reloader.Dispose();
+            }
+        }
+
+        private static async Task<int> ServeAsync(ActorSystem system, Config config, IReadOnlyList<HostedServer> servers, HostOptions host,
+            StatusOptions statusOptions)
+        {
+            // Made whether or not the endpoint is on: it uses no ASP.NET type. live and listening cover every server.
+            var status = new StatusSource { LiveConnections = () => LiveConnections(servers) };
+            status.Servers = () => ServersStatus(servers, status);
             if (ClusterMode.IsOn(config)) ClusterMode.Attach(system, status);
             var endpoint = new StatusEndpointSlot();
-            WireShutdown(system, server, closed, status, endpoint);
+            WireShutdown(system, servers, status, endpoint);
             if (host.IdleMemoryTrimBytes > 0)
                 MemoryTrimmer.Start(system, host.IdleMemoryTrimBytes);
 
@@ -151,7 +167,7 @@ namespace ActorNet.Server
                     return;
                 }
                 Log.Information("Received {Signal} again: force-closing the remaining connections", context.Signal);
-                server.Tell(ServerProtocol.ForceClose.Instance);
+                foreach (var server in servers) server.Actor.Tell(ServerProtocol.ForceClose.Instance);
             }
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -172,22 +188,30 @@ namespace ActorNet.Server
                     return 0;
                 }
 
-                object reply;
-                try
+                // One after the other, the default first: the first that cannot listen stops the process.
+                foreach (var server in servers)
                 {
-                    reply = await server.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
-                }
-                catch (AskTimeoutException) when (Interlocked.Read(ref firstSignalAt) != 0)
-                {
-                    // Stopped by a signal while starting: nothing was served, nothing to drain.
-                    await system.WhenTerminated;
-                    return 0;
-                }
-                if (reply is ServerProtocol.ServerError)
-                {
-                    // The server logged it in one line, e.g. "Server error: listen EADDRINUSE: address already in use 127.0.0.1:7000".
-                    await system.Terminate();
-                    return ExitListen;
+                    object reply;
+                    try
+                    {
+                        reply = await server.Actor.Ask<object>(ServerProtocol.Listen.Instance, TimeSpan.FromSeconds(30));
+                    }
+                    catch (AskTimeoutException) when (Interlocked.Read(ref firstSignalAt) != 0)
+                    {
+                        // Stopped by a signal while starting: what was served drains in the shutdown.
+                        await system.WhenTerminated;
+                        return 0;
+                    }
+                    if (reply is ServerProtocol.ServerError error)
+                    {
+                        // The server logged it in one line, e.g. "Server error: listen EADDRINUSE: address already in use 127.0.0.1:7000";
+                        // a named server is named here, since that line does not say which server it was.
+                        if (!server.IsDefault)
+                            Log.Error("Server {Server} ({Section}) could not listen: {Error}", server.Name, server.Section, error.Error);
+                        await system.Terminate();
+                        return ExitListen;
+                    }
+                    if (reply is ServerProtocol.Listening listening) server.MarkListening(listening.EndPoint);
                 }
                 status.MarkListening();
 
@@ -201,24 +225,26 @@ namespace ActorNet.Server
             }
         }
 
-        // The ask has a bound so that /status answers even when the server is slow; null says "not known in time".
-        private static async Task<int?> AskLiveConnections(IActorRef server)
+        // Every server's, so /status's live stays "this node's live connections"; null when one did not answer in time.
+        private static async Task<int?> LiveConnections(IReadOnlyList<HostedServer> servers)
         {
-            try
-            {
-                return (await server.Ask<ServerProtocol.ConnectionCount>(ServerProtocol.GetConnectionCount.Instance, TimeSpan.FromSeconds(2))).Live;
-            }
-            catch (AskTimeoutException)
-            {
-                return null;
-            }
+            var counts = await Task.WhenAll(servers.Select(s => s.LiveAsync()));
+            return counts.Any(c => c is null) ? null : counts.Sum();
+        }
+
+        private static async Task<object?> ServersStatus(IReadOnlyList<HostedServer> servers, StatusSource status)
+        {
+            var counts = await Task.WhenAll(servers.Select(s => s.LiveAsync()));
+            var part = new JsonObject();
+            for (var i = 0; i < servers.Count; i++) part[servers[i].Name] = servers[i].StatusPart(status.Listening, counts[i]);
+            return part;
         }
 
         // docs/architecture.md: service-unbind stops accepting, service-requests-done waits for the drain,
         // service-stop resets what is left.
         // The status endpoint: not ready from the first phase on (a shutdown not started by a signal), stopped in the
         // last one, so /readyz answers 503 for the whole drain.
-        private static void WireShutdown(ActorSystem system, IActorRef server, TaskCompletionSource closed, StatusSource status,
+        private static void WireShutdown(ActorSystem system, IReadOnlyList<HostedServer> servers, StatusSource status,
             StatusEndpointSlot endpoint)
         {
             var cs = CoordinatedShutdown.Get(system);
@@ -227,21 +253,25 @@ namespace ActorNet.Server
                 status.MarkDraining();
                 return Task.FromResult(Akka.Done.Instance);
             });
+            // Every server at once: each stops accepting and drains under its own drain-timeout; the process waits for all.
             cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actornet-stop-accepting", async () =>
             {
-                var reply = await server.Ask<object>(ServerProtocol.Close.Instance, TimeSpan.FromSeconds(5));
-                // Not listening (yet, or any more): there is nothing to drain.
-                if (reply is ServerProtocol.ServerError) closed.TrySetResult();
+                await Task.WhenAll(servers.Select(async server =>
+                {
+                    var reply = await server.Actor.Ask<object>(ServerProtocol.Close.Instance, TimeSpan.FromSeconds(5));
+                    // Not listening (yet, or any more): there is nothing to drain.
+                    if (reply is ServerProtocol.ServerError) server.Closed.TrySetResult();
+                }));
                 return Akka.Done.Instance;
             });
             cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actornet-drain", async () =>
             {
-                await closed.Task;
+                await Task.WhenAll(servers.Select(server => server.Closed.Task));
                 return Akka.Done.Instance;
             });
             cs.AddTask(CoordinatedShutdown.PhaseServiceStop, "actornet-abort-leftovers", () =>
             {
-                server.Tell(ServerProtocol.ForceClose.Instance);
+                foreach (var server in servers) server.Actor.Tell(ServerProtocol.ForceClose.Instance);
                 return Task.FromResult(Akka.Done.Instance);
             });
             cs.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "actornet-status-stop", async () =>
@@ -251,9 +281,10 @@ namespace ActorNet.Server
             });
         }
 
-        private static Config HostConfig(ServerOptions options)
+        private static Config HostConfig(IReadOnlyList<HostedServer> servers)
         {
-            var drainSeconds = (long)Math.Ceiling((options.DrainTimeout + options.DrainGrace).TotalSeconds) + 5;
+            // The longest drain of all, since they drain at once.
+            var drainSeconds = (long)Math.Ceiling(servers.Max(s => s.Options.DrainTimeout + s.Options.DrainGrace).TotalSeconds) + 5;
             return ConfigurationFactory.ParseString($$"""
                 akka {
                   loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]

@@ -38,6 +38,12 @@ internal sealed class StatusSource
     /// </summary>
     public Func<Task<object?>> Cluster { get; set; } = () => Task.FromResult<object?>(null);
 
+    /// <summary>
+    /// The <c>servers</c> part of <c>/status</c>, one entry per server by name; null (the default) leaves it out.
+    /// The executable always sets it.
+    /// </summary>
+    public Func<Task<object?>> Servers { get; set; } = () => Task.FromResult<object?>(null);
+
     /// <summary>Whether this node is an <c>Up</c> cluster member; <c>/readyz</c> needs it. Defaults to true (not clustered).</summary>
     public Func<bool> ClusterMemberUp { get; set; } = () => true;
 
@@ -61,9 +67,10 @@ internal sealed class StatusSource
     {
         var live = LiveConnections();
         var cluster = Cluster();
+        var servers = Servers();
         // The flags are read after the asks, so a drain that started meanwhile is shown.
-        var (liveCount, clusterPart) = (await live, await cluster);
-        return new StatusReport(Listening, Draining, liveCount, clusterPart);
+        var (liveCount, clusterPart, serversPart) = (await live, await cluster, await servers);
+        return new StatusReport(Listening, Draining, liveCount, clusterPart, serversPart);
     }
 
     /// <summary><paramref name="report"/> as UTF-8 JSON with the contract's property names.</summary>
@@ -75,8 +82,10 @@ internal sealed class StatusSource
 /// <param name="Draining">From the start of the drain on.</param>
 /// <param name="Live">This node's live connections; null when the server did not answer in time.</param>
 /// <param name="Cluster">The cluster part (<see cref="StatusSource.Cluster"/>), null when not clustered.</param>
+/// <param name="Servers">Each server by name (<see cref="StatusSource.Servers"/>); left out when null.</param>
 internal sealed record StatusReport(
     [property: JsonPropertyName("listening")] bool Listening,
     [property: JsonPropertyName("draining")] bool Draining,
     [property: JsonPropertyName("live")] int? Live,
-    [property: JsonPropertyName("cluster")] object? Cluster);
+    [property: JsonPropertyName("cluster")] object? Cluster,
+    [property: JsonPropertyName("servers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? Servers = null);

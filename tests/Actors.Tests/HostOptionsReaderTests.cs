@@ -42,10 +42,18 @@ public sealed class HostOptionsReaderTests
         Assert.Equal(bytes, Read($"actornet.host.idle-memory-trim = {value}").IdleMemoryTrimBytes);
 
     [Theory]
+    [InlineData("text", LogFormat.Text)]
+    [InlineData("json", LogFormat.Json)]
+    [InlineData("\"JSON\"", LogFormat.Json)]
+    public void The_log_format_is_text_or_json_in_any_case(string value, LogFormat format) =>
+        Assert.Equal(format, Read($"actornet.host.log-format = {value}").LogFormat);
+
+    [Theory]
+    [InlineData("log-format = yaml", "actornet.host.log-format: \"yaml\" is not one of text, json")]
     [InlineData("inline-socket-completions = maybe", "actornet.host.inline-socket-completions: \"maybe\" is not a boolean")]
     [InlineData("idle-memory-trim = lots", "actornet.host.idle-memory-trim: \"lots\" is neither off nor a size above zero")]
     [InlineData("idle-memory-trim = 0", "actornet.host.idle-memory-trim: \"0\" is neither off nor a size above zero")]
-    [InlineData("foo = 1", "actornet.host.foo: unknown key (known keys: inline-socket-completions, idle-memory-trim)")]
+    [InlineData("foo = 1", "actornet.host.foo: unknown key (known keys: inline-socket-completions, idle-memory-trim, log-format)")]
     [InlineData("idle-memory-trim { size = 32m }", "actornet.host.idle-memory-trim: must be a single value, not an object")]
     public void A_bad_value_or_unknown_key_is_rejected_with_a_message_naming_the_key(string setting, string expected)
     {

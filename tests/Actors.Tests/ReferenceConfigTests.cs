@@ -21,7 +21,7 @@ public sealed class ReferenceConfigTests
     {
         var section = new ConfigSection(Config.Empty, HostOptionsReader.Section);
         HostOptionsReader.ReadSection(section);
-        Assert.Equal(["idle-memory-trim", "inline-socket-completions"], section.KeysRead.Order());
+        Assert.Equal(["idle-memory-trim", "inline-socket-completions", "log-format"], section.KeysRead.Order());
         Assert.Equal(ConfigSection.ReferenceKeys(HostOptionsReader.Section).Order(), section.KeysRead.Order());
     }
 
@@ -47,13 +47,13 @@ public sealed class ReferenceConfigTests
     public void Reference_conf_has_no_section_that_no_reader_reads()
     {
         var sections = ReferenceConfig.Config.GetValue("actornet").GetObject().Items.Keys.Select(key => "actornet." + key);
-        Assert.Equal(new[] { HostOptionsReader.Section, MetricsOptionsReader.Section, ServerOptionsReader.Section, StatusOptionsReader.Section }, sections.Order());
+        Assert.Equal(new[] { HostOptionsReader.Section, MetricsOptionsReader.Section, ServerOptionsReader.Section, ServerOptionsReader.NamedSection, StatusOptionsReader.Section }, sections.Order());
         Assert.Equal(["actornet"], ReferenceConfig.Config.Root.GetObject().Items.Keys);
     }
 
     [Theory]
-    [InlineData("actornet.sever { port = 7101 }", "actornet.sever: unknown key (known keys: server, host, status, metrics, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
-    [InlineData("actornet.host.idle-memory-trm = 32m", "actornet.host.idle-memory-trm: unknown key (known keys: inline-socket-completions, idle-memory-trim); did you mean actornet.host.idle-memory-trim?")]
+    [InlineData("actornet.sever { port = 7101 }", "actornet.sever: unknown key (known keys: server, servers, host, status, metrics, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
+    [InlineData("actornet.host.idle-memory-trm = 32m", "actornet.host.idle-memory-trm: unknown key (known keys: inline-socket-completions, idle-memory-trim, log-format); did you mean actornet.host.idle-memory-trim?")]
     [InlineData("actornet.server.keep-alive.idel = 1s", "actornet.server.keep-alive.idel: unknown key (known keys: enabled, idle, interval, probes, user-timeout); did you mean actornet.server.keep-alive.idle?")]
     [InlineData("actornet = 5", "actornet: must be an object")]
     [InlineData("actornet.socket-mailbox = lean", "actornet.socket-mailbox: must be an object (an Akka dispatcher or mailbox definition)")]

@@ -11,6 +11,23 @@ public sealed class ServerOptionsReaderTests
     private static ServerOptions Read(string hocon) => ServerOptionsReader.Read(ConfigurationFactory.ParseString(hocon));
 
     [Fact]
+    public void Fd_is_off_by_default_and_a_number_from_3_on_is_taken()
+    {
+        Assert.Null(Read("").ListenDescriptor);
+        Assert.Equal(7, Read("actornet.server.fd = 7").ListenDescriptor);
+        Assert.Equal(3, Read("actornet.server.fd = \"3\"").ListenDescriptor);
+    }
+
+    [Fact]
+    public void Fd_systemd_is_refused_naming_the_key_when_systemd_passed_this_process_nothing()
+    {
+        // The test runner is not socket-activated, and LISTEN_PID never names this process.
+        var error = Assert.Throws<ConfigException>(() => Read("actornet.server.fd = systemd"));
+        Assert.StartsWith("actornet.server.fd: \"systemd\", but systemd passed no socket to this process (LISTEN_PID=", error.Message);
+        Assert.Contains($"this process {Environment.ProcessId}", error.Message);
+    }
+
+    [Fact]
     public void Every_key_has_a_default_in_reference_conf()
     {
         var options = ServerOptionsReader.Read(Config.Empty);
@@ -96,6 +113,10 @@ public sealed class ServerOptionsReaderTests
     [InlineData("proxy-header-timeout = soon", "actornet.server.proxy-header-timeout: \"soon\" is not a duration")]
     [InlineData("proxy-header-timeout = 5", "actornet.server.proxy-header-timeout: \"5\" has no unit (e.g. 5s or 5ms)")]
     [InlineData("proxy-header-timeout = 2d", "actornet.server.proxy-header-timeout: 2d is out of range (0s-86400s)")]
+    [InlineData("fd = 2", "actornet.server.fd: 2 is standard input, output or error, not an inherited socket")]
+    [InlineData("fd = three", "actornet.server.fd: \"three\" is not a descriptor number or \"systemd\"")]
+    [InlineData("fd = -4", "actornet.server.fd: \"-4\" is not a descriptor number or \"systemd\"")]
+    [InlineData("fd = 5, path = \"/tmp/x.sock\"", "actornet.server.fd: cannot be used together with path")]
     public void A_bad_value_is_rejected_with_a_message_naming_the_key(string setting, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => Read($"actornet.server {{ {setting} }}"));

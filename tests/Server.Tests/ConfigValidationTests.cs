@@ -37,8 +37,8 @@ public sealed class ConfigValidationTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Theory]
-    [InlineData("actornet.sever { port = 7101 }", "config error: actornet.sever: unknown key (known keys: server, host, status, metrics, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
-    [InlineData("actornet.host.idle-memory-trm = 32m", "config error: actornet.host.idle-memory-trm: unknown key (known keys: inline-socket-completions, idle-memory-trim); did you mean actornet.host.idle-memory-trim?")]
+    [InlineData("actornet.sever { port = 7101 }", "config error: actornet.sever: unknown key (known keys: server, servers, host, status, metrics, socket-dispatcher, socket-mailbox); did you mean actornet.server?")]
+    [InlineData("actornet.host.idle-memory-trm = 32m", "config error: actornet.host.idle-memory-trm: unknown key (known keys: inline-socket-completions, idle-memory-trim, log-format); did you mean actornet.host.idle-memory-trim?")]
     [InlineData("actornet.port = 7101", "config error: actornet.port: unknown key")]
     [InlineData("actornet.socket-dispatcher = fast", "config error: actornet.socket-dispatcher: must be an object")]
     public void A_typo_anywhere_under_actornet_in_a_file_exits_2_naming_the_key(string setting, string expected)

@@ -38,7 +38,7 @@ public sealed class HostSettingsTests(ITestOutputHelper output)
     {
         using var server = ServerProcess.Start("actornet.host.foo=1");
         Assert.Equal(2, server.WaitForExit(TimeSpan.FromSeconds(10)));
-        Assert.Contains("actornet.host.foo: unknown key (known keys: inline-socket-completions, idle-memory-trim)", server.Output);
+        Assert.Contains("actornet.host.foo: unknown key (known keys: inline-socket-completions, idle-memory-trim, log-format)", server.Output);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class HostSettingsTests(ITestOutputHelper output)
     {
         using var server = ServerProcess.Start("--help");
         Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(10)));
-        foreach (var key in new[] { "actornet.host", "inline-socket-completions", "idle-memory-trim", "actornet.server" })
+        foreach (var key in new[] { "actornet.host", "inline-socket-completions", "idle-memory-trim", "log-format", "actornet.server" })
             Assert.Matches($@"(?m)^\s*{System.Text.RegularExpressions.Regex.Escape(key)}\s*[=:{{]", server.Output);
     }
 }

@@ -14,6 +14,9 @@ namespace ActorNet.Options;
 internal sealed class ConfigSection
 {
     private readonly Config _config;
+    private readonly string _referencePath;
+    private readonly string? _inheritFrom;
+    private readonly IReadOnlySet<string> _notInherited;
     private readonly HashSet<string> _keysRead = [];
     private readonly List<ConfigException> _errors = [];
     private readonly HashSet<string> _failed = [];
@@ -23,15 +26,29 @@ internal sealed class ConfigSection
     /// belong (or the reverse), are recorded as errors like every bad value read later.
     /// </summary>
     /// <exception cref="ConfigException">The section itself is not an object.</exception>
-    public ConfigSection(Config config, string path)
+    public ConfigSection(Config config, string path) : this(config, path, path, inheritFrom: null, notInherited: new HashSet<string>())
+    {
+    }
+
+    /// <summary>
+    /// A section shaped like <paramref name="referencePath"/> but found at <paramref name="path"/> (a named server: its
+    /// keys are those of <c>actornet.server</c>). A key it does not set is read from the user's
+    /// <paramref name="inheritFrom"/> section, as HOCON's <c>withFallback</c> would, except <paramref name="notInherited"/>,
+    /// which fall back to reference.conf alone.
+    /// </summary>
+    /// <exception cref="ConfigException">The section itself is not an object.</exception>
+    public ConfigSection(Config config, string path, string referencePath, string? inheritFrom, IReadOnlySet<string> notInherited)
     {
         ArgumentNullException.ThrowIfNull(config);
         Path = path;
+        _referencePath = referencePath;
+        _inheritFrom = inheritFrom;
+        _notInherited = notInherited;
         _config = config.WithFallback(ReferenceConfig.Config);
         var section = _config.GetValue(path);
         if (section is null || !section.IsObject()) throw new ConfigException(path, "must be an object");
         var shape = new List<ConfigException>();
-        ReferenceConfig.CheckShape(section, ReferenceConfig.Config.GetValue(path), path, shape);
+        ReferenceConfig.CheckShape(section, ReferenceConfig.Config.GetValue(referencePath), path, shape);
         foreach (var error in shape)
         {
             _errors.Add(error);
@@ -80,7 +97,8 @@ internal sealed class ConfigSection
     {
         _keysRead.Add(key);
         if (Failed(key)) return ReferenceText(key);
-        var value = _config.GetValue($"{Path}.{key}");
+        var (source, full) = Resolve(key);
+        var value = source.GetValue(full);
         if (value is null) return Fail(key, "is missing", ReferenceText(key));
         if (value.IsObject() || value.IsArray()) return Fail(key, "must be a string", ReferenceText(key));
         return value.GetString() ?? "";
@@ -131,7 +149,8 @@ internal sealed class ConfigSection
         if (Failed(key)) return null;
         try
         {
-            return _config.GetByteSize($"{Path}.{key}");
+            var (source, full) = Resolve(key);
+            return source.GetByteSize(full);
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
@@ -181,7 +200,20 @@ internal sealed class ConfigSection
 
     private static string ReferenceTextOf(string path) => ReferenceConfig.Config.GetValue(path)?.GetString() ?? "";
 
-    private string ReferenceText(string key) => ReferenceTextOf($"{Path}.{key}");
+    private string ReferenceText(string key) => ReferenceTextOf($"{_referencePath}.{key}");
+
+    /// <summary>Whether the section itself sets <paramref name="key"/> (not inherited, not a default).</summary>
+    public bool IsSet(string key) => _config.GetValue($"{Path}.{key}") is not null;
+
+    // Where the value of key is read: the section's own, else the inherited section's (which falls back to
+    // reference.conf through _config), else reference.conf's alone.
+    private (Config Source, string Path) Resolve(string key)
+    {
+        if (_inheritFrom is null || IsSet(key)) return (_config, $"{Path}.{key}");
+        return _notInherited.Contains(key.Split('.')[0])
+            ? (ReferenceConfig.Config, $"{_referencePath}.{key}")
+            : (_config, $"{_inheritFrom}.{key}");
+    }
 
     // After an error the reader goes on with reference.conf's value, which is valid, so one bad key does not
     // cause follow-up errors in the checks that combine keys.

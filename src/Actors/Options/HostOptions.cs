@@ -18,4 +18,10 @@ public sealed record HostOptions
     /// full GC). 0 = off (default).
     /// </summary>
     public long IdleMemoryTrimBytes { get; init; }
+
+    /// <summary>
+    /// How the executable writes its log on stdout: <see cref="LogFormat.Text"/> (default) or <see cref="LogFormat.Json"/>,
+    /// one compact JSON object per line.
+    /// </summary>
+    public LogFormat LogFormat { get; init; }
 }

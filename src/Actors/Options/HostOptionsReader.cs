@@ -28,6 +28,12 @@ public static class HostOptionsReader
     {
         InlineSocketCompletions = r.Flag("inline-socket-completions"),
         IdleMemoryTrimBytes = OffOrSize(r, "idle-memory-trim"),
+        LogFormat = r.Word("log-format") switch
+        {
+            "text" => LogFormat.Text,
+            "json" => LogFormat.Json,
+            var other => r.Fail("log-format", $"\"{other}\" is not one of text, json", LogFormat.Text),
+        },
     };
 
     private static long OffOrSize(ConfigSection r, string key)

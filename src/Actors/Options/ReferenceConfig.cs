@@ -30,9 +30,22 @@ public static class ReferenceConfig
     public static IReadOnlyList<string> KnownPaths { get; } = ListPaths();
 
     /// <summary>Whether <paramref name="key"/> is a key (not a section) of reference.conf, or lies in a <see cref="FreeFormSections"/> one.</summary>
-    public static bool IsKnownKey(string key) =>
-        FreeFormSections.Any(s => key.StartsWith(s + ".", StringComparison.Ordinal))
-        || (KnownPaths.Contains(key) && Config.GetValue(key) is { } value && !value.IsObject());
+    public static bool IsKnownKey(string key)
+    {
+        // actornet.servers.NAME.KEY is a key of actornet.server under a name of the user's.
+        if (key.StartsWith(ServerOptionsReader.NamedSection + ".", StringComparison.Ordinal)
+            && key.Split('.') is { Length: > 3 } parts && IsServerName(parts[2]))
+            key = $"{ServerOptionsReader.Section}.{string.Join('.', parts[3..])}";
+        return FreeFormSections.Any(s => key.StartsWith(s + ".", StringComparison.Ordinal))
+            || (KnownPaths.Contains(key) && Config.GetValue(key) is { } value && !value.IsObject());
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> may name a server under <c>actornet.servers</c>: letters, digits, '-' and '_',
+    /// starting with a letter or digit (it becomes an actor name and a key of <c>/status</c>).
+    /// </summary>
+    public static bool IsServerName(string name) =>
+        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>
     /// Every key of <paramref name="config"/> under <c>actornet</c> that reference.conf does not have (outside
@@ -98,6 +111,11 @@ public static class ReferenceConfig
                 if (!child.IsObject()) errors.Add(new ConfigException(childPath, "must be an object (an Akka dispatcher or mailbox definition)"));
                 continue;
             }
+            if (childPath == ServerOptionsReader.NamedSection && child.IsObject())
+            {
+                CheckNamedServers(child, childPath, errors);
+                continue;
+            }
             if (!known.TryGetValue(key, out var referenceChild))
             {
                 var names = path == Root ? known.Keys.Concat(FreeFormSections.Select(s => s[(Root.Length + 1)..])) : known.Keys;
@@ -111,6 +129,23 @@ public static class ReferenceConfig
             }
             else if (child.IsObject())
                 errors.Add(new ConfigException(childPath, "must be a single value, not an object"));
+        }
+    }
+
+    // Each named server is shaped like actornet.server; its name must suit an actor name and /status.
+    private static void CheckNamedServers(HoconValue servers, string path, List<ConfigException> errors)
+    {
+        var shape = Config.GetValue(ServerOptionsReader.Section);
+        foreach (var (name, server) in servers.GetObject().Items)
+        {
+            var serverPath = $"{path}.{name}";
+            if (!IsServerName(name))
+                errors.Add(new ConfigException(serverPath, "a server's name is letters, digits, '-' and '_', starting with a letter or digit"));
+            else if (name == ServerOptionsReader.DefaultName)
+                errors.Add(new ConfigException(serverPath, $"\"{name}\" is actornet.server's name (in /status); choose another"));
+            else if (!server.IsObject())
+                errors.Add(new ConfigException(serverPath, $"must be an object {{ {string.Join(", ", shape.GetObject().Items.Keys)} }}"));
+            else CheckShape(server, shape, serverPath, errors);
         }
     }
 

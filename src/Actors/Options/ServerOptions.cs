@@ -27,6 +27,13 @@ public sealed record ServerOptions
     /// <summary>When set, listen on this Unix domain socket path instead of host and port. Defaults to empty (off).</summary>
     public string? Path { get; init; }
 
+    /// <summary>
+    /// When set, serve this inherited descriptor, a socket that is already listening, instead of opening one (Node's
+    /// <c>server.listen({fd})</c>; systemd socket activation). Host, port and backlog are then the socket's own.
+    /// Transports <c>sockets</c> and <c>epoll</c> only. Defaults to null (off).
+    /// </summary>
+    public int? ListenDescriptor { get; init; }
+
     /// <summary>Listen backlog, 1..65535. Defaults to 511 (Node's).</summary>
     public int Backlog { get; init; } = 511;
 

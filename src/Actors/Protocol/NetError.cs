@@ -80,6 +80,7 @@ public sealed record NetError(string Code, string? Syscall, string Message, stri
         SocketError.AddressFamilyNotSupported => ("EAFNOSUPPORT", "address family not supported"),
         SocketError.OperationAborted => ("ECANCELED", "operation canceled"),
         SocketError.InvalidArgument => ("EINVAL", "invalid argument"),
+        SocketError.NotSocket => ("ENOTSOCK", "socket operation on non-socket"),
         _ => ("E" + error.ToString().ToUpperInvariant(), error.ToString()),
     };
 }

@@ -151,7 +151,8 @@ public sealed class ServerActor : ReceiveActor
     private void BeginListen()
     {
         _subscribers.Add(Sender);
-        if (_options.Path is not null || IPAddress.TryParse(_options.Host, out _) || _options.Transport == TransportRegistry.InMemory)
+        if (_options.Path is not null || _options.ListenDescriptor is not null || IPAddress.TryParse(_options.Host, out _)
+            || _options.Transport == TransportRegistry.InMemory)
         {
             Bind(_options.Path is null && IPAddress.TryParse(_options.Host, out var address) ? [address] : []);
             return;
@@ -167,7 +168,10 @@ public sealed class ServerActor : ReceiveActor
 
     private void Bind(IReadOnlyList<IPAddress> addresses)
     {
-        var spec = new ListenSpec(addresses, _options.Host, _options.Port, _options.Path, _options.Backlog, _options.ReusePort);
+        var spec = new ListenSpec(addresses, _options.Host, _options.Port, _options.Path, _options.Backlog, _options.ReusePort)
+        {
+            Descriptor = _options.ListenDescriptor,
+        };
         try
         {
             _transportListener = _transport.Listen(spec);

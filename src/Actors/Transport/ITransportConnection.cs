@@ -110,7 +110,11 @@ public interface ITransport
 /// <param name="Path">A Unix domain socket path, or null.</param>
 /// <param name="Backlog">The listen backlog.</param>
 /// <param name="ReusePort">SO_REUSEPORT.</param>
-public sealed record ListenSpec(IReadOnlyList<IPAddress> Addresses, string Host, int Port, string? Path, int Backlog, bool ReusePort);
+public sealed record ListenSpec(IReadOnlyList<IPAddress> Addresses, string Host, int Port, string? Path, int Backlog, bool ReusePort)
+{
+    /// <summary>An inherited descriptor already listening, to serve instead of opening a socket; null = open one.</summary>
+    public int? Descriptor { get; init; }
+}
 
 /// <summary>A failure in Node's vocabulary (listen, connect), carrying the <see cref="NetError"/>.</summary>
 public sealed class NetException(NetError error) : Exception(error.ToString())

@@ -20,13 +20,19 @@ internal sealed class ServerProcess : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
     private ITestOutputHelper? _log;
     private string? _configPath;
 
     private ServerProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_stdout) _stdout.AppendLine(e.Data);
+            Append(e.Data);
+        };
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -50,15 +56,26 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>What the process wrote on stdout alone (<see cref="Output"/> has stderr too).</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_stdout) return _stdout.ToString();
+        }
+    }
+
     public bool HasExited => _process.HasExited;
 
     public static ServerProcess Start(params string[] args) => Start(args, openFilesLimit: null);
 
     /// <summary>
     /// Starts the executable; with <paramref name="openFilesLimit"/>, under that RLIMIT_NOFILE (soft and hard); with
-    /// <paramref name="environment"/>, those variables set (a null value removes one).
+    /// <paramref name="environment"/>, those variables set (a null value removes one); <paramref name="wrap"/> may put a
+    /// shell in front of dotnet.
     /// </summary>
-    public static ServerProcess Start(string[] args, int? openFilesLimit, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ServerProcess Start(string[] args, int? openFilesLimit, IReadOnlyDictionary<string, string?>? environment = null,
+        Action<ProcessStartInfo>? wrap = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -75,6 +92,7 @@ internal sealed class ServerProcess : IDisposable
         info.ArgumentList.Add(ServerDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         if (openFilesLimit is { } limit) DescriptorFlood.RunUnderOpenFilesLimit(info, limit);
+        wrap?.Invoke(info);
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         process.StandardInput.Close();
         return new ServerProcess(process);

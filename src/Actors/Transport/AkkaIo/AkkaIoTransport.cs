@@ -19,6 +19,10 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
     /// <inheritdoc />
     public ITransportListener Listen(ListenSpec spec)
     {
+        if (spec.Descriptor is { } descriptor)
+            throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen",
+                "the akka-io transport opens its own listening socket and cannot serve an inherited one; use transport = sockets or epoll",
+                $"fd {descriptor}"));
         if (spec.Path is not null)
             throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen",
                 "the akka-io transport has no Unix domain sockets (Akka.IO answers ProtocolNotSupported); use transport = sockets", spec.Path));

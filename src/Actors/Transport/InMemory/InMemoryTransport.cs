@@ -20,6 +20,9 @@ public sealed class InMemoryTransport : ITransport
     /// <inheritdoc />
     public ITransportListener Listen(ListenSpec spec)
     {
+        if (spec.Descriptor is { } descriptor)
+            throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen", "the in-memory transport has no descriptors",
+                $"fd {descriptor}"));
         var port = spec.Port == 0 ? Interlocked.Increment(ref _nextPort) : spec.Port;
         var listener = new InMemoryListener(this, port);
         if (!_listeners.TryAdd(port, listener))

@@ -32,7 +32,48 @@ public sealed class SocketsTransport : ITransport
     {
         if (_epoll && !EpollSupported)
             throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen", "transport epoll needs Linux on x64 or arm64", spec.Host, spec.Port));
+        if (spec.Descriptor is { } descriptor) return ListenInherited(descriptor);
         return spec.Path is not null ? ListenUnix(spec) : ListenTcp(spec);
+    }
+
+    // Node's listen({fd}) and systemd socket activation: the socket was bound and made listening by whoever passed it.
+    private SocketsListener ListenInherited(int descriptor)
+    {
+        var address = $"fd {descriptor}";
+        // .NET reports a descriptor that is not open as "not a socket"; Node says EBADF.
+        if (OperatingSystem.IsLinux() && !Path.Exists($"/proc/self/fd/{descriptor}"))
+            throw new NetException(new NetError("EBADF", "listen", "bad file descriptor (not open in this process)", address));
+        Socket socket;
+        try
+        {
+            socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
+        }
+        catch (SocketException e)
+        {
+            throw new NetException(NetError.FromSocketError(e.SocketErrorCode, "listen") with { Address = address });
+        }
+        try
+        {
+            // .NET reads the type with getsockopt(SO_TYPE), which fails on anything but a socket.
+            if (socket.SocketType == SocketType.Unknown)
+                throw new NetException(new NetError("ENOTSOCK", "listen", $"{address} is not a socket", address));
+            if (socket.SocketType != SocketType.Stream)
+                throw new NetException(new NetError("EINVAL", "listen", $"{address} is not a stream socket", address));
+            if ((int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection)! == 0)
+                throw new NetException(new NetError("EINVAL", "listen", $"{address} is not listening", address));
+            // Not the path's owner: an inherited Unix socket's file is left where it is at close.
+            return new SocketsListener(socket, null, _epoll);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new NetException(NetError.FromSocketError(e.SocketErrorCode, "listen") with { Address = address });
+        }
+        catch (NetException)
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private ITransportListener ListenTcp(ListenSpec spec)
