@@ -4,6 +4,7 @@ using Xunit;
 
 namespace HandlerTests;
 
+#region test
 public sealed class ShoutTests : TestKit
 {
     [Fact]
@@ -19,3 +20,4 @@ public sealed class ShoutTests : TestKit
         peer.ExpectClosed();
     }
 }
+#endregion

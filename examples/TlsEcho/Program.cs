@@ -28,6 +28,7 @@ var server = await ActorNetServer.StartAsync(system, new ServerOptions
     Tls = new TlsServerOptions { Certificate = certificate, HandshakeTimeout = TimeSpan.FromSeconds(5) },
 });
 Console.WriteLine($"TLS echo on {server.EndPoint}");
+#endregion
 
 // The client: validates the server's certificate for "localhost" against the CA given (here the certificate itself).
 var options = new ConnectOptions
@@ -36,7 +37,6 @@ var options = new ConnectOptions
     Port = ((IPEndPoint)server.EndPoint).Port,
     Tls = new TlsClientOptions { ServerName = "localhost", CertificateAuthorities = [certificate] },
 };
-#endregion
 var reply = new Reply();
 IActorRef socket = await Net.ConnectAsync(system, options, reply);   // after the handshake
 socket.Tell(new SocketProtocol.Write("hello over TLS"u8.ToArray()));

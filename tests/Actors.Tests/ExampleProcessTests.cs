@@ -39,6 +39,44 @@ public sealed class ExampleProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void HostedServer_serves_a_line_then_drains_on_SIGTERM_through_the_host_and_exits_0()
+    {
+        using var server = ExampleProcess.Start("HostedServer", "0");
+        try
+        {
+            var endPoint = IPEndPoint.Parse(server.WaitForLine("listening on ", Bound));
+            Assert.Equal(IPAddress.Loopback, endPoint.Address);
+            using var client = Loopback.Connect(endPoint);
+            Assert.Equal("hello, €uro\n"u8.ToArray(), RoundTrip(client, "hello, €uro\n"));
+
+            server.Signal(ExampleProcess.SIGTERM);
+            server.WaitForLine("draining", Bound);
+            // The host's stop runs CoordinatedShutdown: new connects are refused, the live connection is still served.
+            AwaitRefused(endPoint);
+            Assert.Equal("more\n"u8.ToArray(), RoundTrip(client, "more\n"));
+            Assert.False(server.HasExited, "the host stopped before the live connection closed");
+            client.Shutdown(SocketShutdown.Send);
+            Loopback.ExpectEof(client);
+            Assert.Equal(0, server.WaitForExit(Bound));
+        }
+        finally
+        {
+            output.WriteLine(server.Output);
+        }
+    }
+
+    [Fact]
+    public void HostedServer_on_a_taken_port_prints_Node_s_error_and_exits_1()
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+        using var server = ExampleProcess.Start("HostedServer", port.ToString());
+        Assert.Equal(1, server.WaitForExit(Bound));
+        Assert.Contains($"STDERR listen EADDRINUSE: address already in use 127.0.0.1:{port}", server.Output);
+    }
+
+    [Fact]
     public void ClusterChat_nodes_share_a_room_and_counts_and_a_node_drains_then_leaves_on_SIGTERM()
     {
         // Only the seed needs a known port; the other node binds remoting on port 0, so no port is chosen and then lost.
