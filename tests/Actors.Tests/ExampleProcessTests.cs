@@ -13,48 +13,31 @@ public sealed class ExampleProcessTests(ITestOutputHelper output)
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public void HandlerServer_upper_cases_UTF8_intact_and_drains_on_SIGTERM_then_exits_0()
-    {
-        using var server = ExampleProcess.Start("HandlerServer", "0");
-        try
-        {
-            var endPoint = IPEndPoint.Parse(server.WaitForLine("listening on ", Bound));
-            Assert.Equal(IPAddress.Loopback, endPoint.Address);
-            using var client = Loopback.Connect(endPoint);
-            Assert.Equal(Encoding.UTF8.GetBytes("HéLLO, €URO\n"), RoundTrip(client, "héllo, €uro\n"));
+    public void HandlerServer_upper_cases_UTF8_intact_and_drains_on_SIGTERM_then_exits_0() =>
+        ServesThenDrainsOnSigterm("HandlerServer", ("héllo, €uro\n", "HéLLO, €URO\n"), ("more\n", "MORE\n"));
 
-            server.Signal(ExampleProcess.SIGTERM);
-            server.WaitForLine("draining", Bound);
-            // Draining: new connects are refused, the live connection still works, and the exit waits for it.
-            AwaitRefused(endPoint);
-            Assert.Equal("MORE\n"u8.ToArray(), RoundTrip(client, "more\n"));
-            client.Shutdown(SocketShutdown.Send);
-            Loopback.ExpectEof(client);
-            Assert.Equal(0, server.WaitForExit(Bound));
-        }
-        finally
-        {
-            output.WriteLine(server.Output);
-        }
-    }
-
+    // The host's stop runs CoordinatedShutdown, which drains the server the same way.
     [Fact]
-    public void HostedServer_serves_a_line_then_drains_on_SIGTERM_through_the_host_and_exits_0()
+    public void HostedServer_serves_a_line_then_drains_on_SIGTERM_through_the_host_and_exits_0() =>
+        ServesThenDrainsOnSigterm("HostedServer", ("hello, €uro\n", "hello, €uro\n"), ("more\n", "more\n"));
+
+    // Serves a line, then SIGTERM: new connects are refused, the live connection is still served, and the process
+    // exits 0 only once that connection closed.
+    private void ServesThenDrainsOnSigterm(string example, (string Sent, string Expected) first, (string Sent, string Expected) during)
     {
-        using var server = ExampleProcess.Start("HostedServer", "0");
+        using var server = ExampleProcess.Start(example, "0");
         try
         {
             var endPoint = IPEndPoint.Parse(server.WaitForLine("listening on ", Bound));
             Assert.Equal(IPAddress.Loopback, endPoint.Address);
             using var client = Loopback.Connect(endPoint);
-            Assert.Equal("hello, €uro\n"u8.ToArray(), RoundTrip(client, "hello, €uro\n"));
+            Assert.Equal(Encoding.UTF8.GetBytes(first.Expected), RoundTrip(client, first.Sent));
 
             server.Signal(ExampleProcess.SIGTERM);
             server.WaitForLine("draining", Bound);
-            // The host's stop runs CoordinatedShutdown: new connects are refused, the live connection is still served.
             AwaitRefused(endPoint);
-            Assert.Equal("more\n"u8.ToArray(), RoundTrip(client, "more\n"));
-            Assert.False(server.HasExited, "the host stopped before the live connection closed");
+            Assert.Equal(Encoding.UTF8.GetBytes(during.Expected), RoundTrip(client, during.Sent));
+            Assert.False(server.HasExited, "the process stopped before the live connection closed");
             client.Shutdown(SocketShutdown.Send);
             Loopback.ExpectEof(client);
             Assert.Equal(0, server.WaitForExit(Bound));
