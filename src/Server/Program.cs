@@ -139,7 +139,11 @@ namespace ActorNet.Server
             var endpoint = new StatusEndpointSlot();
             WireShutdown(system, servers, status, endpoint);
             if (host.IdleMemoryTrimBytes > 0)
+            {
+                // The trim returns what bursts freed, so frees on the hot path need not (NativeHeap).
+                NativeHeap.KeepFreedMemory();
                 MemoryTrimmer.Start(system, host.IdleMemoryTrimBytes);
+            }
 
             // Signals are ours before the port accepts anything: a signal right after readiness must drain, not kill.
             long firstSignalAt = 0;
