@@ -49,17 +49,6 @@ public sealed class ExampleProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void HostedServer_on_a_taken_port_prints_Node_s_error_and_exits_1()
-    {
-        using var occupant = new TcpListener(IPAddress.Loopback, 0);
-        occupant.Start();
-        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        using var server = ExampleProcess.Start("HostedServer", port.ToString());
-        Assert.Equal(1, server.WaitForExit(Bound));
-        Assert.Contains($"STDERR listen EADDRINUSE: address already in use 127.0.0.1:{port}", server.Output);
-    }
-
-    [Fact]
     public void ClusterChat_nodes_share_a_room_and_counts_and_a_node_drains_then_leaves_on_SIGTERM()
     {
         // Only the seed needs a known port; the other node binds remoting on port 0, so no port is chosen and then lost.
@@ -132,13 +121,15 @@ public sealed class ExampleProcessTests(ITestOutputHelper output)
         Assert.Equal(["echoed: hello over TLS", "untrusted: DEPTH_ZERO_SELF_SIGNED_CERT"], lines[1..]);
     }
 
-    [Fact]
-    public void HandlerServer_on_a_taken_port_prints_Node_s_error_and_exits_1()
+    [Theory]
+    [InlineData("HandlerServer")]
+    [InlineData("HostedServer")]
+    public void A_server_example_on_a_taken_port_prints_Node_s_error_and_exits_1(string example)
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
         occupant.Start();
         var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        using var server = ExampleProcess.Start("HandlerServer", port.ToString());
+        using var server = ExampleProcess.Start(example, port.ToString());
         Assert.Equal(1, server.WaitForExit(Bound));
         Assert.Contains($"STDERR listen EADDRINUSE: address already in use 127.0.0.1:{port}", server.Output);
     }
