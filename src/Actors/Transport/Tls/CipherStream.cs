@@ -13,6 +13,7 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
 {
     private readonly object _gate = new();
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
+    private TaskCreationOptions _continuations = TaskCreationOptions.RunContinuationsAsynchronously;
     private TaskCompletionSource? _readable;
     private TaskCompletionSource? _sent;
     private SocketError _error;
@@ -22,6 +23,17 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     private byte _stash;
 
     public ITransportConnection Inner => inner;
+
+    /// <summary>
+    /// From now on a transport signal resumes the pending read or write on the signalling thread (an epoll loop, a
+    /// socket completion) instead of the thread pool: decrypting there and telling the socket actor from there lets an
+    /// event-loop socket actor run on that thread too, as over plain TCP. Only after the handshake, whose certificate
+    /// checks may take long enough to hold up a loop.
+    /// </summary>
+    public void ResumeOnSignallingThread()
+    {
+        lock (_gate) _continuations = TaskCreationOptions.None;
+    }
 
     /// <summary>Calls <paramref name="action"/> on the connection under the stream's lock.</summary>
     public T With<T>(Func<ITransportConnection, T> action)
@@ -91,8 +103,8 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                     _error = result.Error;
                     throw Failure(result.Error);
                 }
-                // Continuations run on the pool: the signal may come on this thread, inside WaitReadable.
-                var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // A signal that comes on this thread, inside WaitReadable, completes the task before it is awaited.
+                var pending = new TaskCompletionSource(_continuations);
                 _readable = pending;
                 wait = pending.Task;
                 inner.WaitReadable();
@@ -129,7 +141,7 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                     throw Failure(error);
                 }
                 if (n == buffer.Length) return;
-                var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var pending = new TaskCompletionSource(_continuations);
                 _sent = pending;
                 wait = pending.Task;
                 inner.SendAsync(buffer[n..]);

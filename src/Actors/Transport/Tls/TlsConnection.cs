@@ -42,6 +42,7 @@ internal sealed class TlsConnection : ITransportConnection
         Info = info;
         // Before the first read or write: an idle connection then holds no OpenSSL record buffers.
         BuffersReleased = OpenSslBuffers.Release(ssl);
+        cipher.ResumeOnSignallingThread();
     }
 
     /// <summary>Whether OpenSSL frees this connection's record buffers when they are empty (see <see cref="OpenSslBuffers"/>).</summary>
@@ -60,21 +61,27 @@ internal sealed class TlsConnection : ITransportConnection
 
     public void WaitReadable()
     {
+        bool readable;
         lock (_gate)
         {
-            if (_plainEnd > _plainStart || _eof || _readError != SocketError.Success || _dataHint)
+            readable = _plainEnd > _plainStart || _eof || _readError != SocketError.Success || _dataHint;
+            if (!readable)
             {
-                _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
-                return;
+                _ownerWaiting = true;
+                if (_readInFlight) return;
+                _readInFlight = true;
+                // "Is something there?" without a buffer: SslStream answers at once when it holds decrypted bytes.
+                var wait = _ssl.ReadAsync(Memory<byte>.Empty);
+                if (!wait.IsCompleted)
+                {
+                    _ = ReadReadyLater(wait);
+                    return;
+                }
+                readable = ReadReady(wait);
             }
-            _ownerWaiting = true;
-            if (_readInFlight) return;
-            _readInFlight = true;
-            // "Is something there?" without a buffer: SslStream answers at once when it holds decrypted bytes.
-            var wait = _ssl.ReadAsync(Memory<byte>.Empty);
-            if (wait.IsCompleted) ReadReady(wait);
-            else _ = ReadReadyLater(wait);
         }
+        // Told outside the lock: an event-loop socket actor may run right here.
+        if (readable) _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
     private async Task ReadReadyLater(ValueTask<int> wait)
@@ -87,18 +94,20 @@ internal sealed class TlsConnection : ITransportConnection
         {
             // The real read that follows meets the same error and reports it.
         }
-        lock (_gate) ReadReady(default);
+        bool readable;
+        lock (_gate) readable = ReadReady(default);
+        if (readable) _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
-    // Called under the lock.
-    private void ReadReady(ValueTask<int> completed)
+    // Under the lock: whether the owner waits for this news (and is then told, outside the lock).
+    private bool ReadReady(ValueTask<int> completed)
     {
         if (completed.IsFaulted) _ = completed.AsTask().Exception; // observed; the real read reports it
         _readInFlight = false;
         _dataHint = true;
-        if (!_ownerWaiting) return;
+        if (!_ownerWaiting) return false;
         _ownerWaiting = false;
-        _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
+        return true;
     }
 
     public ReadResult TryReceive(Span<byte> buffer)
@@ -143,8 +152,8 @@ internal sealed class TlsConnection : ITransportConnection
             Book(n, error);
             if (!_ownerWaiting) return;
             _ownerWaiting = false;
-            _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
         }
+        _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
     // Under the lock: a read that completed at once.
