@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using ActorNet.Protocol;
 
@@ -17,10 +18,13 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     private TaskCompletionSource? _readable;
     private TaskCompletionSource? _sent;
     private SocketError _error;
-    private readonly byte[] _stashBuffer = new byte[1];
-    private bool _stashed;
+    // What a zero-byte read found: bytes (in a pooled buffer, held only until handed out) or the peer's FIN.
+    private byte[]? _stash;
+    private int _stashStart;
+    private int _stashEnd;
     private bool _stashedEnd;
-    private byte _stash;
+    // The last receive emptied the connection: wait for Readable before the next.
+    private bool _drained;
 
     public ITransportConnection Inner => inner;
 
@@ -50,6 +54,7 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
             switch (signal)
             {
                 case TransportSignal.Readable:
+                    _drained = false;
                     (readable, _readable) = (_readable, null);
                     break;
                 case TransportSignal.Sent:
@@ -68,8 +73,13 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     /// <summary>The connection is gone: pending reads and writes fail now instead of waiting forever.</summary>
     public void Fail(SocketError error)
     {
+        lock (_gate) ReturnStash();
         OnSignal(new TransportSignal.Failed(error, "close"));
     }
+
+    // A zero-byte read takes up to this much into the stash: a whole small record, so that SslStream's read that
+    // follows finds it without a second receive(2).
+    private const int StashSize = 4096;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -78,30 +88,32 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
             Task wait;
             lock (_gate)
             {
-                if (_stashed)
-                {
-                    // The byte (or FIN) a zero-byte read found: handed out first.
-                    if (buffer.IsEmpty) return 0;
-                    _stashed = false;
-                    if (_stashedEnd) return 0;
-                    buffer.Span[0] = _stash;
-                    return 1 + Receive(buffer[1..]);
-                }
+                if (_stashEnd > _stashStart) return buffer.IsEmpty ? 0 : Unstash(buffer.Span);
+                if (_stashedEnd) return 0;
                 if (_error != SocketError.Success) throw Failure(_error);
                 // A zero-byte read asks "is something there?" (SslStream's way to wait without a buffer). A transport
-                // may say Readable when nothing is there (epoll after a full read): one byte is taken to be sure, or
-                // SslStream would rent its 32 KiB buffer for a real read that then waits as long as the peer is idle.
-                var result = inner.TryReceive(buffer.IsEmpty ? _stashBuffer : buffer.Span);
-                if (result.Error == SocketError.Success)
+                // may say Readable when nothing is there (epoll after a full read): the bytes are taken to be sure,
+                // or SslStream would rent its buffer for a real read that then waits as long as the peer is idle.
+                // After a read that drained the connection, the transport's Readable comes first (a receive(2) now
+                // would only find nothing).
+                if (!_drained)
                 {
-                    if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
-                    (_stashed, _stashedEnd, _stash) = (true, result.Bytes == 0, _stashBuffer[0]);
-                    return 0;
-                }
-                if (result.Error != SocketError.WouldBlock)
-                {
-                    _error = result.Error;
-                    throw Failure(result.Error);
+                    if (buffer.IsEmpty) _stash = ArrayPool<byte>.Shared.Rent(StashSize);
+                    var result = inner.TryReceive(buffer.IsEmpty ? _stash : buffer.Span);
+                    _drained = result.Drained;
+                    if (result.Error == SocketError.Success)
+                    {
+                        if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
+                        (_stashStart, _stashEnd, _stashedEnd) = (0, result.Bytes, result.Bytes == 0);
+                        if (result.Bytes == 0) ReturnStash();
+                        return 0;
+                    }
+                    if (buffer.IsEmpty) ReturnStash();
+                    if (result.Error != SocketError.WouldBlock)
+                    {
+                        _error = result.Error;
+                        throw Failure(result.Error);
+                    }
                 }
                 // A signal that comes on this thread, inside WaitReadable, completes the task before it is awaited.
                 var pending = new TaskCompletionSource(_continuations);
@@ -113,14 +125,22 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
         }
     }
 
-    // Under the lock, after the stashed byte: what the connection has now for the rest of the buffer, without waiting.
-    private int Receive(Memory<byte> rest)
+    // Under the lock: stashed bytes first; SslStream reads again for the rest of a record.
+    private int Unstash(Span<byte> buffer)
     {
-        if (rest.IsEmpty) return 0;
-        var result = inner.TryReceive(rest.Span);
-        if (result.Error == SocketError.Success) return result.Bytes;
-        if (result.Error != SocketError.WouldBlock) _error = result.Error; // reported by the next read
-        return 0;
+        var n = Math.Min(buffer.Length, _stashEnd - _stashStart);
+        _stash.AsSpan(_stashStart, n).CopyTo(buffer);
+        _stashStart += n;
+        if (_stashStart == _stashEnd) ReturnStash();
+        return n;
+    }
+
+    private void ReturnStash()
+    {
+        _stashStart = _stashEnd = 0;
+        if (_stash is null) return;
+        ArrayPool<byte>.Shared.Return(_stash);
+        _stash = null;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
