@@ -34,6 +34,8 @@ internal sealed class TlsConnection : ITransportConnection
     private bool _dataHint;
     private bool _eof;
     private SocketError _readError;
+    // Nagle's algorithm is off from the handshake to the first write after it (see NagleAfterFirstWrite).
+    private volatile bool _nagleAfterFirstWrite = true;
 
     public TlsConnection(CipherStream cipher, SslStream ssl, TlsInfo info)
     {
@@ -56,6 +58,9 @@ internal sealed class TlsConnection : ITransportConnection
     public EndPoint? RemoteEndPoint => _cipher.Inner.RemoteEndPoint;
 
     public int Descriptor => _cipher.Inner.Descriptor;
+
+    /// <summary>The connection underneath, carrying the encrypted bytes.</summary>
+    internal ITransportConnection Inner => _cipher.Inner;
 
     public void Attach(IActorRef owner) => _owner = owner;
 
@@ -220,6 +225,7 @@ internal sealed class TlsConnection : ITransportConnection
         try
         {
             await _ssl.WriteAsync(data).ConfigureAwait(false);
+            if (_nagleAfterFirstWrite) NagleAfterFirstWrite();
             signal = new TransportSignal.Sent(data.Length);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
@@ -277,7 +283,22 @@ internal sealed class TlsConnection : ITransportConnection
 
     public NetError? SetKeepAlive(KeepAliveOptions keepAlive) => _cipher.With(c => c.SetKeepAlive(keepAlive));
 
-    public NetError? SetNoDelay(bool noDelay) => _cipher.With(c => c.SetNoDelay(noDelay));
+    public NetError? SetNoDelay(bool noDelay) => _cipher.With(c =>
+    {
+        _nagleAfterFirstWrite = false; // the owner's choice from now on
+        return c.SetNoDelay(noDelay);
+    });
+
+    // The handshake turned TCP_NODELAY on (TlsHandshake.NoDelayUntilFirstWrite): TLS 1.3's session tickets follow the
+    // client's Finished, so with Nagle's algorithm the first reply would wait behind them for the client's delayed
+    // ACK (40 ms). Once that reply is out, the socket is as its owner configured it: Nagle on unless it set no-delay.
+    private void NagleAfterFirstWrite() => _cipher.With(c =>
+    {
+        if (!_nagleAfterFirstWrite) return 0;
+        _nagleAfterFirstWrite = false;
+        c.SetNoDelay(false); // best effort: a connection that failed meanwhile reports that on its own
+        return 0;
+    });
 
     public SocketError ProbeReset() => _cipher.With(static c => c.ProbeReset());
 
