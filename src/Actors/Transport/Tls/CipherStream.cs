@@ -14,30 +14,29 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
 {
     private readonly object _gate = new();
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
-    private TaskCreationOptions _continuations = TaskCreationOptions.RunContinuationsAsynchronously;
+    private volatile bool _resumeOnSignallingThread;
     private TaskCompletionSource? _readable;
     private TaskCompletionSource? _sent;
-    private SocketError _error;
+    private int _error; // a SocketError; set once, by the first failure
     // What a zero-byte read found: bytes (in a pooled buffer, held only until handed out) or the peer's FIN.
     private byte[]? _stash;
     private int _stashStart;
     private int _stashEnd;
     private bool _stashedEnd;
     // The last receive emptied the connection: wait for Readable before the next.
-    private bool _drained;
+    private volatile bool _drained;
 
     public ITransportConnection Inner => inner;
 
     /// <summary>
-    /// From now on a transport signal resumes the pending read or write on the signalling thread (an epoll loop, a
-    /// socket completion) instead of the thread pool: decrypting there and telling the socket actor from there lets an
-    /// event-loop socket actor run on that thread too, as over plain TCP. Only after the handshake, whose certificate
-    /// checks may take long enough to hold up a loop.
+    /// From now on a transport signal that comes on an I/O thread (an epoll loop, a socket completion, inside an
+    /// <see cref="IoThreadScope"/>) resumes the pending read or write right there instead of on the thread pool:
+    /// decrypting there and telling the socket actor from there lets an event-loop socket actor run on that thread too,
+    /// as over plain TCP. Only after the handshake, whose certificate checks may take long enough to hold up a loop.
+    /// Signals from other threads (the in-memory transport's, told while the peer's locks are held) always resume on
+    /// the thread pool.
     /// </summary>
-    public void ResumeOnSignallingThread()
-    {
-        lock (_gate) _continuations = TaskCreationOptions.None;
-    }
+    public void ResumeOnSignallingThread() => _resumeOnSignallingThread = true;
 
     /// <summary>Calls <paramref name="action"/> on the connection under the stream's lock.</summary>
     public T With<T>(Func<ITransportConnection, T> action)
@@ -45,30 +44,44 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
         lock (_gate) return action(inner);
     }
 
-    /// <summary>A transport signal for the connection underneath (any thread).</summary>
+    /// <summary>
+    /// A transport signal for the connection underneath (any thread). Takes no lock: a transport may signal while it
+    /// holds a lock of its own that this stream's reader or writer, holding this stream's lock, waits for (the in-memory
+    /// pair signals its peer under the pair's lock).
+    /// </summary>
     public void OnSignal(object signal)
     {
         TaskCompletionSource? readable = null, sent = null;
-        lock (_gate)
+        switch (signal)
         {
-            switch (signal)
-            {
-                case TransportSignal.Readable:
-                    _drained = false;
-                    (readable, _readable) = (_readable, null);
-                    break;
-                case TransportSignal.Sent:
-                    (sent, _sent) = (_sent, null);
-                    break;
-                case TransportSignal.Failed failed:
-                    if (_error == SocketError.Success) _error = failed.Error;
-                    (readable, _readable, sent, _sent) = (_readable, null, _sent, null);
-                    break;
-            }
+            case TransportSignal.Readable:
+                _drained = false;
+                readable = Interlocked.Exchange(ref _readable, null);
+                break;
+            case TransportSignal.Sent:
+                sent = Interlocked.Exchange(ref _sent, null);
+                break;
+            case TransportSignal.Failed failed:
+                SetError(failed.Error);
+                readable = Interlocked.Exchange(ref _readable, null);
+                sent = Interlocked.Exchange(ref _sent, null);
+                break;
         }
-        readable?.TrySetResult();
-        sent?.TrySetResult();
+        Resume(readable);
+        Resume(sent);
     }
+
+    private void Resume(TaskCompletionSource? waiting)
+    {
+        if (waiting is null) return;
+        if (_resumeOnSignallingThread && IoThreadScope.IsActive) waiting.TrySetResult();
+        else ThreadPool.UnsafeQueueUserWorkItem(static w => w.TrySetResult(), waiting, preferLocal: false);
+    }
+
+    private SocketError Error => (SocketError)Volatile.Read(ref _error);
+
+    // The first failure wins.
+    private void SetError(SocketError error) => Interlocked.CompareExchange(ref _error, (int)error, (int)SocketError.Success);
 
     /// <summary>The connection is gone: pending reads and writes fail now instead of waiting forever.</summary>
     public void Fail(SocketError error)
@@ -90,7 +103,7 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
             {
                 if (_stashEnd > _stashStart) return buffer.IsEmpty ? 0 : Unstash(buffer.Span);
                 if (_stashedEnd) return 0;
-                if (_error != SocketError.Success) throw Failure(_error);
+                if (Error != SocketError.Success) throw Failure(Error);
                 // A zero-byte read asks "is something there?" (SslStream's way to wait without a buffer). A transport
                 // may say Readable when nothing is there (epoll after a full read): the bytes are taken to be sure,
                 // or SslStream would rent its buffer for a real read that then waits as long as the peer is idle.
@@ -111,13 +124,13 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                     if (buffer.IsEmpty) ReturnStash();
                     if (result.Error != SocketError.WouldBlock)
                     {
-                        _error = result.Error;
+                        SetError(result.Error);
                         throw Failure(result.Error);
                     }
                 }
                 // A signal that comes on this thread, inside WaitReadable, completes the task before it is awaited.
-                var pending = new TaskCompletionSource(_continuations);
-                _readable = pending;
+                var pending = new TaskCompletionSource();
+                Volatile.Write(ref _readable, pending);
                 wait = pending.Task;
                 inner.WaitReadable();
             }
@@ -152,23 +165,23 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
             Task wait;
             lock (_gate)
             {
-                if (_error != SocketError.Success) throw Failure(_error);
+                if (Error != SocketError.Success) throw Failure(Error);
                 var n = inner.TrySend(buffer.Span, out var error);
                 if (error == SocketError.WouldBlock) n = 0;
                 else if (error != SocketError.Success)
                 {
-                    _error = error;
+                    SetError(error);
                     throw Failure(error);
                 }
                 if (n == buffer.Length) return;
-                var pending = new TaskCompletionSource(_continuations);
-                _sent = pending;
+                var pending = new TaskCompletionSource();
+                Volatile.Write(ref _sent, pending);
                 wait = pending.Task;
                 inner.SendAsync(buffer[n..]);
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
             lock (_gate)
-                if (_error != SocketError.Success) throw Failure(_error);
+                if (Error != SocketError.Success) throw Failure(Error);
         }
         finally
         {
