@@ -113,7 +113,7 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                 {
                     if (buffer.IsEmpty) _stash = ArrayPool<byte>.Shared.Rent(StashSize);
                     var result = inner.TryReceive(buffer.IsEmpty ? _stash : buffer.Span);
-                    _drained = result.Drained;
+                    _drained = result.Drained || result.Error == SocketError.WouldBlock;
                     if (result.Error == SocketError.Success)
                     {
                         if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
@@ -130,9 +130,15 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                 }
                 // A signal that comes on this thread, inside WaitReadable, completes the task before it is awaited.
                 var pending = new TaskCompletionSource();
-                Volatile.Write(ref _readable, pending);
+                Interlocked.Exchange(ref _readable, pending); // a full fence: _drained below is read after it
                 wait = pending.Task;
-                inner.WaitReadable();
+                // A Readable since the receive above (a wait armed earlier, e.g. by a layer underneath) spent its edge
+                // before this task was there to take it: read again instead of waiting for an edge that may not come.
+                if (!_drained)
+                {
+                    if (Interlocked.CompareExchange(ref _readable, null, pending) == pending) continue;
+                }
+                else inner.WaitReadable();
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
