@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using ActorNet.Connection;
 using ActorNet.Handlers;
@@ -6,7 +7,9 @@ using ActorNet.Options;
 using ActorNet.Protocol;
 using ActorNet.Tests.Support;
 using ActorNet.Transport.AkkaIo;
+using ActorNet.Transport;
 using ActorNet.Transport.Sockets;
+using ActorNet.Transport.Tls;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -50,23 +53,67 @@ public sealed class SocketOptionTests(ITestOutputHelper output) : ServerTestKit(
         Assert.True(after.NoDelay);
     }
 
+    public static TheoryData<string, bool> TransportsAndNoDelay()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var transport in Transports)
+        {
+            data.Add(transport, false);
+            data.Add(transport, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportsAndNoDelay))]
+    public async Task Over_TLS_no_delay_is_on_until_the_first_write_then_as_configured(string transport, bool noDelay)
+    {
+        // Without it a reply right after a TLS 1.3 handshake waits behind the session tickets for a delayed ACK.
+        var (_, endPoint) = Listen(On(transport) with { NoDelay = noDelay, Tls = new TlsServerOptions { Certificate = Certificate } },
+            () => new OptionReporter(TestActor, greeting: "hi"u8.ToArray()));
+        await using var client = await TlsClient.ConnectAsync(endPoint, Certificate);
+        Assert.True(ExpectMsg<SeenOptions>().NoDelay); // reported before the greeting is written
+        Assert.Equal("hi"u8.ToArray(), await client.ReadExactlyAsync(2));
+
+        // The switch follows the greeting's completion on the server's side: asked again until it shows (bounded),
+        // and at least twice, so that a late switch to the wrong value would be seen.
+        SeenOptions after;
+        var asked = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        do
+        {
+            await client.Ssl.WriteAsync("?"u8.ToArray());
+            after = ExpectMsg<SeenOptions>();
+        } while ((++asked < 2 || after.NoDelay != noDelay) && DateTime.UtcNow < deadline);
+        Assert.Equal(noDelay, after.NoDelay);
+    }
+
+    private static readonly X509Certificate2 Certificate = TestCertificates.SelfSigned();
+
     private sealed record SeenOptions(IActorRef Socket, bool KeepAlive, int Idle, int Interval, int Probes, int UserTimeoutMs, bool NoDelay);
 
     /// <summary>Reads the accepted socket's options with getsockopt (on connect and on every data).</summary>
-    private sealed class OptionReporter(IActorRef probe) : IConnectionHandler
+    private sealed class OptionReporter(IActorRef probe, byte[]? greeting = null) : IConnectionHandler
     {
-        public void OnConnect(ISocket socket) => Report(socket);
+        public void OnConnect(ISocket socket)
+        {
+            Report(socket);
+            if (greeting is not null) socket.Write(greeting);
+        }
 
         public void OnData(ISocket socket, ReadOnlySpan<byte> data) => Report(socket);
 
+        private static Socket Raw(ITransportConnection connection) => connection switch
+        {
+            SocketsConnection sockets => sockets.Socket,
+            AkkaIoConnection akkaIo => akkaIo.Socket!,
+            TlsConnection tls => Raw(tls.Inner),
+            var other => throw new InvalidOperationException($"no socket behind {other.GetType().Name}"),
+        };
+
         private void Report(ISocket socket)
         {
-            var raw = ((SocketActor)socket).Transport switch
-            {
-                SocketsConnection sockets => sockets.Socket,
-                AkkaIoConnection akkaIo => akkaIo.Socket!,
-                var other => throw new InvalidOperationException($"no socket behind {other.GetType().Name}"),
-            };
+            var raw = Raw(((SocketActor)socket).Transport);
             probe.Tell(new SeenOptions(socket.Self,
                 (int)raw.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)! != 0,
                 (int)raw.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!,

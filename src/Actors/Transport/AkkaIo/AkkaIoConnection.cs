@@ -20,8 +20,9 @@ internal sealed class AkkaIoConnection : ITransportConnection
     private readonly Queue<byte[]> _incoming = new();
     private readonly IActorRef _tcp;
     private readonly Socket? _socket;
-    private readonly KeepAliveOptions _appliedKeepAlive;
-    private readonly bool _appliedNoDelay;
+    // What the socket has now (Akka's own setting at first): a change to the same value costs no system call.
+    private KeepAliveOptions _appliedKeepAlive;
+    private bool _appliedNoDelay;
     private int _offset;
     private bool _eof;
     private SocketError _error = SocketError.Success;
@@ -137,11 +138,21 @@ internal sealed class AkkaIoConnection : ITransportConnection
     }
 
     // Akka owns the socket; these only set options on it or read its state (a closed one is left alone).
-    public NetError? SetKeepAlive(KeepAliveOptions keepAlive) =>
-        keepAlive == _appliedKeepAlive ? null : OnSocket(s => SocketTuning.ApplyKeepAlive(s, keepAlive), "keep-alive");
+    public NetError? SetKeepAlive(KeepAliveOptions keepAlive)
+    {
+        if (keepAlive == _appliedKeepAlive) return null;
+        var error = OnSocket(s => SocketTuning.ApplyKeepAlive(s, keepAlive), "keep-alive");
+        if (error is null) _appliedKeepAlive = keepAlive;
+        return error;
+    }
 
-    public NetError? SetNoDelay(bool noDelay) =>
-        noDelay == _appliedNoDelay ? null : OnSocket(s => SocketTuning.ApplyNoDelay(s, noDelay), "no-delay");
+    public NetError? SetNoDelay(bool noDelay)
+    {
+        if (noDelay == _appliedNoDelay) return null;
+        var error = OnSocket(s => SocketTuning.ApplyNoDelay(s, noDelay), "no-delay");
+        if (error is null) _appliedNoDelay = noDelay;
+        return error;
+    }
 
     public SocketError ProbeReset()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using ActorNet.Protocol;
 
@@ -13,15 +14,29 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
 {
     private readonly object _gate = new();
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
+    private volatile bool _resumeOnSignallingThread;
     private TaskCompletionSource? _readable;
     private TaskCompletionSource? _sent;
-    private SocketError _error;
-    private readonly byte[] _stashBuffer = new byte[1];
-    private bool _stashed;
+    private int _error; // a SocketError; set once, by the first failure
+    // What a zero-byte read found: bytes (in a pooled buffer, held only until handed out) or the peer's FIN.
+    private byte[]? _stash;
+    private int _stashStart;
+    private int _stashEnd;
     private bool _stashedEnd;
-    private byte _stash;
+    // The last receive emptied the connection: wait for Readable before the next.
+    private volatile bool _drained;
 
     public ITransportConnection Inner => inner;
+
+    /// <summary>
+    /// From now on a transport signal that comes on an I/O thread (an epoll loop, a socket completion, inside an
+    /// <see cref="IoThreadScope"/>) resumes the pending read or write right there instead of on the thread pool:
+    /// decrypting there and telling the socket actor from there lets an event-loop socket actor run on that thread too,
+    /// as over plain TCP. Only after the handshake, whose certificate checks may take long enough to hold up a loop.
+    /// Signals from other threads (the in-memory transport's, told while the peer's locks are held) always resume on
+    /// the thread pool.
+    /// </summary>
+    public void ResumeOnSignallingThread() => _resumeOnSignallingThread = true;
 
     /// <summary>Calls <paramref name="action"/> on the connection under the stream's lock.</summary>
     public T With<T>(Func<ITransportConnection, T> action)
@@ -29,35 +44,55 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
         lock (_gate) return action(inner);
     }
 
-    /// <summary>A transport signal for the connection underneath (any thread).</summary>
+    /// <summary>
+    /// A transport signal for the connection underneath (any thread). Takes no lock: a transport may signal while it
+    /// holds a lock of its own that this stream's reader or writer, holding this stream's lock, waits for (the in-memory
+    /// pair signals its peer under the pair's lock).
+    /// </summary>
     public void OnSignal(object signal)
     {
         TaskCompletionSource? readable = null, sent = null;
-        lock (_gate)
+        switch (signal)
         {
-            switch (signal)
-            {
-                case TransportSignal.Readable:
-                    (readable, _readable) = (_readable, null);
-                    break;
-                case TransportSignal.Sent:
-                    (sent, _sent) = (_sent, null);
-                    break;
-                case TransportSignal.Failed failed:
-                    if (_error == SocketError.Success) _error = failed.Error;
-                    (readable, _readable, sent, _sent) = (_readable, null, _sent, null);
-                    break;
-            }
+            case TransportSignal.Readable:
+                _drained = false;
+                readable = Interlocked.Exchange(ref _readable, null);
+                break;
+            case TransportSignal.Sent:
+                sent = Interlocked.Exchange(ref _sent, null);
+                break;
+            case TransportSignal.Failed failed:
+                SetError(failed.Error);
+                readable = Interlocked.Exchange(ref _readable, null);
+                sent = Interlocked.Exchange(ref _sent, null);
+                break;
         }
-        readable?.TrySetResult();
-        sent?.TrySetResult();
+        Resume(readable);
+        Resume(sent);
     }
+
+    private void Resume(TaskCompletionSource? waiting)
+    {
+        if (waiting is null) return;
+        if (_resumeOnSignallingThread && IoThreadScope.IsActive) waiting.TrySetResult();
+        else ThreadPool.UnsafeQueueUserWorkItem(static w => w.TrySetResult(), waiting, preferLocal: false);
+    }
+
+    private SocketError Error => (SocketError)Volatile.Read(ref _error);
+
+    // The first failure wins.
+    private void SetError(SocketError error) => Interlocked.CompareExchange(ref _error, (int)error, (int)SocketError.Success);
 
     /// <summary>The connection is gone: pending reads and writes fail now instead of waiting forever.</summary>
     public void Fail(SocketError error)
     {
+        lock (_gate) ReturnStash();
         OnSignal(new TransportSignal.Failed(error, "close"));
     }
+
+    // A zero-byte read takes up to this much into the stash: a whole small record, so that SslStream's read that
+    // follows finds it without a second receive(2).
+    private const int StashSize = 4096;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -66,49 +101,65 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
             Task wait;
             lock (_gate)
             {
-                if (_stashed)
-                {
-                    // The byte (or FIN) a zero-byte read found: handed out first.
-                    if (buffer.IsEmpty) return 0;
-                    _stashed = false;
-                    if (_stashedEnd) return 0;
-                    buffer.Span[0] = _stash;
-                    return 1 + Receive(buffer[1..]);
-                }
-                if (_error != SocketError.Success) throw Failure(_error);
+                if (_stashEnd > _stashStart) return buffer.IsEmpty ? 0 : Unstash(buffer.Span);
+                if (_stashedEnd) return 0;
+                if (Error != SocketError.Success) throw Failure(Error);
                 // A zero-byte read asks "is something there?" (SslStream's way to wait without a buffer). A transport
-                // may say Readable when nothing is there (epoll after a full read): one byte is taken to be sure, or
-                // SslStream would rent its 32 KiB buffer for a real read that then waits as long as the peer is idle.
-                var result = inner.TryReceive(buffer.IsEmpty ? _stashBuffer : buffer.Span);
-                if (result.Error == SocketError.Success)
+                // may say Readable when nothing is there (epoll after a full read): the bytes are taken to be sure,
+                // or SslStream would rent its buffer for a real read that then waits as long as the peer is idle.
+                // After a read that drained the connection, the transport's Readable comes first (a receive(2) now
+                // would only find nothing).
+                if (!_drained)
                 {
-                    if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
-                    (_stashed, _stashedEnd, _stash) = (true, result.Bytes == 0, _stashBuffer[0]);
-                    return 0;
+                    if (buffer.IsEmpty) _stash = ArrayPool<byte>.Shared.Rent(StashSize);
+                    var result = inner.TryReceive(buffer.IsEmpty ? _stash : buffer.Span);
+                    _drained = result.Drained || result.Error == SocketError.WouldBlock;
+                    if (result.Error == SocketError.Success)
+                    {
+                        if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
+                        (_stashStart, _stashEnd, _stashedEnd) = (0, result.Bytes, result.Bytes == 0);
+                        if (result.Bytes == 0) ReturnStash();
+                        return 0;
+                    }
+                    if (buffer.IsEmpty) ReturnStash();
+                    if (result.Error != SocketError.WouldBlock)
+                    {
+                        SetError(result.Error);
+                        throw Failure(result.Error);
+                    }
                 }
-                if (result.Error != SocketError.WouldBlock)
-                {
-                    _error = result.Error;
-                    throw Failure(result.Error);
-                }
-                // Continuations run on the pool: the signal may come on this thread, inside WaitReadable.
-                var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _readable = pending;
+                // A signal that comes on this thread, inside WaitReadable, completes the task before it is awaited.
+                var pending = new TaskCompletionSource();
+                Interlocked.Exchange(ref _readable, pending); // a full fence: _drained below is read after it
                 wait = pending.Task;
-                inner.WaitReadable();
+                // A Readable since the receive above (a wait armed earlier, e.g. by a layer underneath) spent its edge
+                // before this task was there to take it: read again instead of waiting for an edge that may not come.
+                if (!_drained)
+                {
+                    if (Interlocked.CompareExchange(ref _readable, null, pending) == pending) continue;
+                }
+                else inner.WaitReadable();
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    // Under the lock, after the stashed byte: what the connection has now for the rest of the buffer, without waiting.
-    private int Receive(Memory<byte> rest)
+    // Under the lock: stashed bytes first; SslStream reads again for the rest of a record.
+    private int Unstash(Span<byte> buffer)
     {
-        if (rest.IsEmpty) return 0;
-        var result = inner.TryReceive(rest.Span);
-        if (result.Error == SocketError.Success) return result.Bytes;
-        if (result.Error != SocketError.WouldBlock) _error = result.Error; // reported by the next read
-        return 0;
+        var n = Math.Min(buffer.Length, _stashEnd - _stashStart);
+        _stash.AsSpan(_stashStart, n).CopyTo(buffer);
+        _stashStart += n;
+        if (_stashStart == _stashEnd) ReturnStash();
+        return n;
+    }
+
+    private void ReturnStash()
+    {
+        _stashStart = _stashEnd = 0;
+        if (_stash is null) return;
+        ArrayPool<byte>.Shared.Return(_stash);
+        _stash = null;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -120,23 +171,23 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
             Task wait;
             lock (_gate)
             {
-                if (_error != SocketError.Success) throw Failure(_error);
+                if (Error != SocketError.Success) throw Failure(Error);
                 var n = inner.TrySend(buffer.Span, out var error);
                 if (error == SocketError.WouldBlock) n = 0;
                 else if (error != SocketError.Success)
                 {
-                    _error = error;
+                    SetError(error);
                     throw Failure(error);
                 }
                 if (n == buffer.Length) return;
-                var pending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _sent = pending;
+                var pending = new TaskCompletionSource();
+                Volatile.Write(ref _sent, pending);
                 wait = pending.Task;
                 inner.SendAsync(buffer[n..]);
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
             lock (_gate)
-                if (_error != SocketError.Success) throw Failure(_error);
+                if (Error != SocketError.Success) throw Failure(Error);
         }
         finally
         {

@@ -30,6 +30,7 @@ internal static partial class TlsClientHandshake
         var tls = options.Tls ?? throw new ArgumentException("no TLS options", nameof(options));
         var cipher = new CipherStream(connection);
         connection.Attach(new SignalSink(provider, cipher.OnSignal));
+        TlsHandshake.NoDelayUntilFirstWrite(connection);
         var probe = new HandshakeProbeStream(cipher);
         var ssl = new SslStream(probe, leaveInnerStreamOpen: true);
         var hostname = tls.TargetName(options.Host);

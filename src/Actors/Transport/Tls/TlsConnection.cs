@@ -34,6 +34,8 @@ internal sealed class TlsConnection : ITransportConnection
     private bool _dataHint;
     private bool _eof;
     private SocketError _readError;
+    // Nagle's algorithm is off from the handshake to the first write after it (see NagleAfterFirstWrite).
+    private volatile bool _nagleAfterFirstWrite = true;
 
     public TlsConnection(CipherStream cipher, SslStream ssl, TlsInfo info)
     {
@@ -42,6 +44,7 @@ internal sealed class TlsConnection : ITransportConnection
         Info = info;
         // Before the first read or write: an idle connection then holds no OpenSSL record buffers.
         BuffersReleased = OpenSslBuffers.Release(ssl);
+        cipher.ResumeOnSignallingThread();
     }
 
     /// <summary>Whether OpenSSL frees this connection's record buffers when they are empty (see <see cref="OpenSslBuffers"/>).</summary>
@@ -56,25 +59,34 @@ internal sealed class TlsConnection : ITransportConnection
 
     public int Descriptor => _cipher.Inner.Descriptor;
 
+    /// <summary>The connection underneath, carrying the encrypted bytes.</summary>
+    internal ITransportConnection Inner => _cipher.Inner;
+
     public void Attach(IActorRef owner) => _owner = owner;
 
     public void WaitReadable()
     {
+        bool readable;
         lock (_gate)
         {
-            if (_plainEnd > _plainStart || _eof || _readError != SocketError.Success || _dataHint)
+            readable = _plainEnd > _plainStart || _eof || _readError != SocketError.Success || _dataHint;
+            if (!readable)
             {
-                _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
-                return;
+                _ownerWaiting = true;
+                if (_readInFlight) return;
+                _readInFlight = true;
+                // "Is something there?" without a buffer: SslStream answers at once when it holds decrypted bytes.
+                var wait = _ssl.ReadAsync(Memory<byte>.Empty);
+                if (!wait.IsCompleted)
+                {
+                    _ = ReadReadyLater(wait);
+                    return;
+                }
+                readable = ReadReady(wait);
             }
-            _ownerWaiting = true;
-            if (_readInFlight) return;
-            _readInFlight = true;
-            // "Is something there?" without a buffer: SslStream answers at once when it holds decrypted bytes.
-            var wait = _ssl.ReadAsync(Memory<byte>.Empty);
-            if (wait.IsCompleted) ReadReady(wait);
-            else _ = ReadReadyLater(wait);
         }
+        // Told outside the lock: an event-loop socket actor may run right here.
+        if (readable) _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
     private async Task ReadReadyLater(ValueTask<int> wait)
@@ -87,18 +99,20 @@ internal sealed class TlsConnection : ITransportConnection
         {
             // The real read that follows meets the same error and reports it.
         }
-        lock (_gate) ReadReady(default);
+        bool readable;
+        lock (_gate) readable = ReadReady(default);
+        if (readable) _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
-    // Called under the lock.
-    private void ReadReady(ValueTask<int> completed)
+    // Under the lock: whether the owner waits for this news (and is then told, outside the lock).
+    private bool ReadReady(ValueTask<int> completed)
     {
         if (completed.IsFaulted) _ = completed.AsTask().Exception; // observed; the real read reports it
         _readInFlight = false;
         _dataHint = true;
-        if (!_ownerWaiting) return;
+        if (!_ownerWaiting) return false;
         _ownerWaiting = false;
-        _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
+        return true;
     }
 
     public ReadResult TryReceive(Span<byte> buffer)
@@ -143,8 +157,8 @@ internal sealed class TlsConnection : ITransportConnection
             Book(n, error);
             if (!_ownerWaiting) return;
             _ownerWaiting = false;
-            _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
         }
+        _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
     // Under the lock: a read that completed at once.
@@ -211,6 +225,7 @@ internal sealed class TlsConnection : ITransportConnection
         try
         {
             await _ssl.WriteAsync(data).ConfigureAwait(false);
+            if (_nagleAfterFirstWrite) NagleAfterFirstWrite();
             signal = new TransportSignal.Sent(data.Length);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
@@ -268,7 +283,22 @@ internal sealed class TlsConnection : ITransportConnection
 
     public NetError? SetKeepAlive(KeepAliveOptions keepAlive) => _cipher.With(c => c.SetKeepAlive(keepAlive));
 
-    public NetError? SetNoDelay(bool noDelay) => _cipher.With(c => c.SetNoDelay(noDelay));
+    public NetError? SetNoDelay(bool noDelay) => _cipher.With(c =>
+    {
+        _nagleAfterFirstWrite = false; // the owner's choice from now on
+        return c.SetNoDelay(noDelay);
+    });
+
+    // The handshake turned TCP_NODELAY on (TlsHandshake.NoDelayUntilFirstWrite): TLS 1.3's session tickets follow the
+    // client's Finished, so with Nagle's algorithm the first reply would wait behind them for the client's delayed
+    // ACK (40 ms). Once that reply is out, the socket is as its owner configured it: Nagle on unless it set no-delay.
+    private void NagleAfterFirstWrite() => _cipher.With(c =>
+    {
+        if (!_nagleAfterFirstWrite) return 0;
+        _nagleAfterFirstWrite = false;
+        c.SetNoDelay(false); // best effort: a connection that failed meanwhile reports that on its own
+        return 0;
+    });
 
     public SocketError ProbeReset() => _cipher.With(static c => c.ProbeReset());
 

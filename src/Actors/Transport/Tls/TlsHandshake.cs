@@ -23,6 +23,7 @@ internal static class TlsHandshake
     {
         var cipher = new CipherStream(connection);
         connection.Attach(new SignalSink(provider, cipher.OnSignal));
+        NoDelayUntilFirstWrite(connection);
         var ssl = new SslStream(cipher, leaveInnerStreamOpen: true);
         try
         {
@@ -40,6 +41,13 @@ internal static class TlsHandshake
             string.IsNullOrEmpty(ssl.TargetHostName) ? null : ssl.TargetHostName, peer);
         return new TlsConnection(cipher, ssl, info);
     }
+
+    /// <summary>
+    /// Turns Nagle's algorithm off for the handshake's flights and the first write after it; <see cref="TlsConnection"/>
+    /// turns it back on after that write unless the socket's owner set no-delay itself. Best effort: a transport that
+    /// cannot set it (in-memory) or a connection already failed changes nothing.
+    /// </summary>
+    public static void NoDelayUntilFirstWrite(ITransportConnection connection) => connection.SetNoDelay(true);
 
     private static SslServerAuthenticationOptions ServerOptions(TlsServerOptions options, string? serverName)
     {
