@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
+using ActorNet.Dispatch;
 using Akka.Event;
 using ActorNet.Connection;
 using ActorNet.Handlers;
@@ -193,7 +194,12 @@ public sealed class ServerActor : ReceiveActor
         _generation++;
         var settings = ConnectionSettings.From(_options) with { Metrics = _metrics };
         _metrics.Register();
-        _supervisor = Context.ActorOf(ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections), $"connections-{_generation}");
+        // On the socket actors' dispatcher: in event-loop mode an accept is admitted on the thread that completed it,
+        // and a socket actor's end reaches the count on its own loop, with no thread-pool hop per connection.
+        SocketDispatch.Get(Context.System);
+        var supervisorProps = ConnectionSupervisor.Props(settings, _handlerFactory, _options.MaxConnections)
+            .WithDispatcher(SocketDispatch.DispatcherId);
+        _supervisor = Context.ActorOf(supervisorProps, $"connections-{_generation}");
         _listener = Context.ActorOf(Server.Listener.Props(_transportListener, _supervisor), $"listener-{_generation}");
         _log.Info("Listening on {EndPoint} (handler {Handler}, transport {Transport}{Tls}{Proxy})", _transportListener.LocalEndPoint,
             _options.Handler, _options.Transport, _options.Tls is null ? "" : ", TLS",

@@ -109,6 +109,9 @@ internal sealed class SocketsListener : ITransportListener
     {
         protected override void OnCompleted(SocketAsyncEventArgs e)
         {
+            // A completion of the socket engine: in event-loop mode the supervisor admits the connection right here,
+            // and the new socket actor starts right after it, with no hand-off to the thread pool.
+            using var scope = IoThreadScope.Enter();
             if (listener.Deliver()) listener.AcceptLoop();
         }
     }
