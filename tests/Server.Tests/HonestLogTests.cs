@@ -98,33 +98,6 @@ public partial class HonestLogTests(ITestOutputHelper output)
         held.AssertEchoes("still served\n", Short);
     }
 
-    [Fact]
-    public void On_akka_io_connections_closed_during_the_drain_are_logged_at_most_once_a_second_with_counts_that_add_up()
-    {
-        const int burst = 200;
-        using var server = ServerProcess.StartReady(AkkaIo.Config.DrainTimeout("30s"), output);
-        using var held = Client.Connect(server.Port);
-        held.AssertEchoes("before\n", Short);
-        server.Signal(ServerProcess.SIGTERM);
-        Assert.True(server.WaitForOutput("Draining 1 connections", Short), server.Output);
-
-        // akka-io cannot refuse during a drain: each connect is accepted and closed at once.
-        var started = Stopwatch.GetTimestamp();
-        ConnectAndClose(server.Port, burst);
-        var counts = AwaitCounts(server, ClosedCounts, burst);
-        var seconds = Wait.Since(started).TotalSeconds;
-        output.WriteLine($"{counts.Count} lines in {seconds:F1} s: {string.Join(", ", counts)}");
-        Assert.Equal(burst, counts.Sum());
-        Assert.True(counts.Count <= Math.Ceiling(seconds) + 1, $"{counts.Count} lines in {seconds:F1} s:\n{server.Output}");
-        held.AssertEchoes("still served\n", Short);
-    }
-
-    private static List<int> ClosedCounts(string text) =>
-        ClosedLine().Matches(text).Select(m => int.Parse(m.Groups[1].Value)).ToList();
-
-    [GeneratedRegex(@"akka-io transport: closed (\d+) new connections")]
-    private static partial Regex ClosedLine();
-
     private static void ConnectAndClose(int port, int count)
     {
         for (var i = 0; i < count; i++)

@@ -72,7 +72,9 @@ public sealed class MetricsExportTests(ITestOutputHelper output)
         using var server = ServerProcess.StartReady(ServerConfig.Default, output, null,
             $"actornet.metrics.otlp.endpoint=http://127.0.0.1:{collectorPort}", "actornet.metrics.otlp.protocol=http/protobuf",
             "actornet.metrics.otlp.interval=200ms");
-        Assert.Contains($"Exporting metrics over OTLP (http/protobuf) to http://127.0.0.1:{collectorPort}/v1/metrics", server.Output);
+        // Logged before "Listening", but read from the child's output on its own schedule.
+        Assert.True(server.WaitForOutput($"Exporting metrics over OTLP (http/protobuf) to http://127.0.0.1:{collectorPort}/v1/metrics", Short),
+            server.Output);
         using (var client = Client.Connect(server.Port)) client.AssertEchoes("hello\n", Short);
 
         // Exports come every 200 ms; one made after the connection above names the instruments it touched.
@@ -92,14 +94,16 @@ public sealed class MetricsExportTests(ITestOutputHelper output)
             seen.Add($"{request.HttpMethod} {request.Url?.AbsolutePath} {request.ContentType} {body.Length} B");
             // Protobuf keeps strings as UTF-8 bytes: the metric names and the scope (meter) name are in the body as written.
             var payload = Encoding.UTF8.GetString(body.ToArray());
-            if (!payload.Contains("actornet.accepted_connections", StringComparison.Ordinal)) continue;
+            // The connection's duration is recorded at its close, after its accept and its bytes: an export that
+            // has it has the others too (an earlier one may have caught the accept before any byte was counted).
+            if (!payload.Contains("actornet.connection.duration", StringComparison.Ordinal)) continue;
             Assert.Equal("POST", request.HttpMethod);
             Assert.Equal("/v1/metrics", request.Url?.AbsolutePath);
             Assert.Equal("application/x-protobuf", request.ContentType);
             Assert.Contains("ActorNet", payload);
+            Assert.Contains("actornet.accepted_connections", payload);
             Assert.Contains("actornet.active_connections", payload);
             Assert.Contains("actornet.connection.io", payload);
-            Assert.Contains("actornet.connection.duration", payload);
             Assert.Contains("server.port", payload);
             break;
         }

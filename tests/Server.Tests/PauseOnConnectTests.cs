@@ -97,7 +97,7 @@ public class PauseOnConnectTests(ITestOutputHelper output)
 
         var signalled = System.Diagnostics.Stopwatch.GetTimestamp();
         server.Signal(ServerProcess.SIGTERM);
-        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
+        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
         var outcome = client.ReadToEnd(TimeSpan.FromSeconds(8));
         var after = Wait.Since(signalled);
         output.WriteLine($"paused connection ended {after.TotalMilliseconds:F0} ms after the signal: {outcome}");

@@ -96,7 +96,7 @@ public class ShutdownTests(ITestOutputHelper output)
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(signal);
-        var refusedAfter = Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
+        var refusedAfter = Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
         output.WriteLine($"new connects turned away {refusedAfter.TotalMilliseconds:F0} ms after the signal");
 
         // The existing connection works normally, large or small.
@@ -138,7 +138,7 @@ public class ShutdownDeadlineTests(ITestOutputHelper output)
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(signal);
-        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
+        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
         Draining.AssertStillEchoes(server, client, "inside the deadline\n");
 
         var outcome = client.ReadToEnd(TimeSpan.FromSeconds(10));
@@ -165,7 +165,7 @@ public class ShutdownDeadlineTests(ITestOutputHelper output)
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(first);
-        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(2), signalled);
+        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(2), signalled);
         Draining.AssertStillEchoes(server, client, "draining\n");
         Assert.False(server.HasExited);
 

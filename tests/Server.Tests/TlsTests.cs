@@ -180,7 +180,7 @@ public class TlsTests(ITestOutputHelper output, TlsFiles files) : IClassFixture<
 
         var signalled = Stopwatch.GetTimestamp();
         server.Signal(ServerProcess.SIGTERM);
-        Wait.UntilTurnedAway(Base, server.Port, TimeSpan.FromSeconds(5), signalled);
+        Wait.UntilRefused(server.Port, TimeSpan.FromSeconds(5), signalled);
 
         Assert.Equal("during the drain\n", await client.EchoAsync("during the drain\n"));
         var pattern = new Pattern(31).Bytes(0, 256 * 1024);

@@ -39,12 +39,6 @@ internal sealed class ServerConfig
         return new ServerConfig(copy);
     }
 
-    /// <summary>
-    /// Whether connects are refused as soon as the drain starts. The akka-io transport keeps its listen socket until
-    /// drained (Akka.IO's Unbind would reset every live connection): it accepts and closes at once instead (README).
-    /// </summary>
-    public bool RefusesWhileDraining => _values.All(kv => kv.Key != "transport" || kv.Value != "akka-io");
-
     public ServerConfig Handler(string name) => With("handler", name);
 
     public ServerConfig AllowHalfOpen(bool on) => With("allow-half-open", on ? "on" : "off");

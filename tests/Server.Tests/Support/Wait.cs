@@ -52,36 +52,6 @@ internal static class Wait
         _ => $"{attempts.Count} attempts turned away; first: {attempts[0]}; last: {attempts[^1]}",
     };
 
-    /// <summary>
-    /// <see cref="UntilRefused"/>, or on a transport that keeps listening during the drain, until a new connection is
-    /// closed at once (FIN with no data).
-    /// </summary>
-    public static TimeSpan UntilTurnedAway(ServerConfig config, int port, TimeSpan timeout, long since)
-    {
-        if (config.RefusesWhileDraining) return UntilRefused(port, timeout, since);
-        var outcomes = new List<string>();
-        while (true)
-        {
-            var error = Client.TryConnect(port, out var client);
-            if (client is not null)
-            {
-                using (client)
-                {
-                    var outcome = client.ReadToEnd(TimeSpan.FromMilliseconds(500));
-                    if (outcome.End == End.Fin && outcome.Data.Length == 0) return Since(since);
-                    outcomes.Add(outcome.ToString());
-                }
-            }
-            else
-            {
-                outcomes.Add(error.ToString());
-            }
-            if (Since(since) > timeout)
-                throw new XunitException($"new connections were not closed at once within {timeout.TotalSeconds:F1} s: {string.Join(", ", outcomes.TakeLast(5))}");
-            Thread.Sleep(20); // poll interval of a bounded loop
-        }
-    }
-
     /// <summary>Connects until connect(2) fails with ECONNREFUSED (accepted ones are closed with FIN); returns when it happened.</summary>
     public static TimeSpan UntilRefused(int port, TimeSpan timeout, long since)
     {

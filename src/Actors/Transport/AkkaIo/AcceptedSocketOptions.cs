@@ -8,21 +8,13 @@ using ActorNet.Transport.Sockets;
 namespace ActorNet.Transport.AkkaIo;
 
 /// <summary>
-/// The socket options Akka.IO does not have, as <see cref="Inet.SocketOption"/>s: dual stack on <c>::</c>,
-/// SO_REUSEADDR without SO_REUSEPORT (and SO_REUSEPORT when asked) on the listener, and keep-alive,
-/// TCP_USER_TIMEOUT and TCP_NODELAY on every accepted socket. It also keeps each accepted socket until the acceptor
-/// takes it (<see cref="Take"/>): Akka.IO hands out no socket handle, and ActorNet needs one to notice a reset on a
-/// connection it is not reading and to change options on a live connection.
+/// The socket options Akka.IO does not have, as an <see cref="Inet.SocketOption"/> Akka.IO's connection actor applies
+/// to every accepted socket: keep-alive, TCP_USER_TIMEOUT and TCP_NODELAY. It also keeps each accepted socket until
+/// the acceptor takes it (<see cref="Take"/>): Akka.IO's Connected carries no socket handle, and ActorNet needs one to
+/// notice a reset on a connection it is not reading and to change options on a live connection.
 /// </summary>
-internal sealed class AcceptedSocketOptions(bool reusePort, KeepAliveOptions keepAlive, bool noDelay) : Inet.SocketOption
+internal sealed class AcceptedSocketOptions(KeepAliveOptions keepAlive, bool noDelay) : Inet.SocketOption
 {
-    public override void BeforeServerSocketBind(Socket ss)
-    {
-        if (ss.AddressFamily == AddressFamily.InterNetworkV6) ss.DualMode = true;
-        SocketTuning.SetReuseAddress(ss);
-        if (reusePort) SocketTuning.SetReusePort(ss);
-    }
-
     private readonly ConcurrentDictionary<(EndPoint Remote, EndPoint Local), Socket> _accepted = new();
 
     public override void AfterConnect(Socket s)

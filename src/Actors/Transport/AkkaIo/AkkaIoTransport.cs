@@ -4,18 +4,18 @@ using Akka.Actor;
 using Akka.IO;
 using ActorNet.Options;
 using ActorNet.Protocol;
+using ActorNet.Transport.Sockets;
 
 namespace ActorNet.Transport.AkkaIo;
 
 /// <summary>
-/// <c>transport = akka-io</c>: Akka.IO's <c>Tcp</c>, reading suspended between waits, acknowledged writes. Unsupported here,
-/// with a clear error: Unix domain sockets, changing socket options on a live connection, and refusing
-/// connects during a drain (they are accepted and closed at once instead).
+/// <c>transport = akka-io</c>: Akka.IO's <c>Tcp</c> connections, reading suspended between waits, acknowledged writes.
+/// ActorNet listens and accepts (as on transport <c>sockets</c>, so the open-files line and the refusal of connects
+/// during a drain are the same); each accepted socket is handed to Akka.IO's own connection actor. Unsupported here,
+/// with a clear error: Unix domain sockets, inherited listeners, and changing socket options on a live connection.
 /// </summary>
 public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAlive, bool noDelay) : ITransport
 {
-    private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(10);
-
     /// <inheritdoc />
     public ITransportListener Listen(ListenSpec spec)
     {
@@ -26,46 +26,34 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
         if (spec.Path is not null)
             throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen",
                 "the akka-io transport has no Unix domain sockets (Akka.IO answers ProtocolNotSupported); use transport = sockets", spec.Path));
-        NetException? first = null;
-        foreach (var address in spec.Addresses)
-        {
-            try
-            {
-                return Bind(new IPEndPoint(address, spec.Port), spec);
-            }
-            catch (NetException e) when (address.Equals(IPAddress.IPv6Any) && e.Error.Code is "EAFNOSUPPORT" or "EADDRNOTAVAIL")
-            {
-                return Bind(new IPEndPoint(IPAddress.Any, spec.Port), spec);
-            }
-            catch (NetException e)
-            {
-                first ??= e;
-            }
-        }
-        throw first ?? new NetException(new NetError("ENOTFOUND", "listen", "no address to listen on", spec.Host, spec.Port));
-    }
-
-    private AkkaIoListener Bind(IPEndPoint endPoint, ListenSpec spec)
-    {
+        if (!AkkaIoAcceptor.Supported)
+            throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen",
+                $"this Akka.IO ({typeof(Tcp).Assembly.GetName().Version}) has no TcpIncomingConnection(TcpSettings, Socket, IActorRef, " +
+                "IEnumerable<SocketOption>, bool), which the akka-io transport hands accepted sockets to; use the Akka version ActorNet was built with",
+                spec.Host, spec.Port));
+        var socket = SocketsTransport.BindTcp(spec);
         var acceptor = system.ActorOf(AkkaIoAcceptor.Props(keepAlive, noDelay));
-        // Listen is synchronous at the seam; Akka binds on a task and answers within milliseconds.
-        var reply = acceptor.Ask<Tcp.Event>(new AkkaIoAcceptor.StartBind(endPoint, spec.Backlog, spec.ReusePort), BindTimeout)
-            .GetAwaiter().GetResult();
-        if (reply is Tcp.Bound bound) return new AkkaIoListener(acceptor, bound.LocalAddress);
-        var failed = (Tcp.CommandFailed)reply;
-        var code = failed.Cause.HasValue && failed.Cause.Value is SocketException se ? se.SocketErrorCode : SocketError.SocketError;
-        throw new NetException(NetError.FromSocketError(code, "listen", endPoint));
+        return new AkkaIoListener(acceptor, new SocketsListener(socket, null, epoll: false, adopter: acceptor));
     }
 
-    private sealed class AkkaIoListener(IActorRef acceptor, EndPoint localEndPoint) : ITransportListener
+    private sealed class AkkaIoListener(IActorRef acceptor, SocketsListener sockets) : ITransportListener
     {
-        public EndPoint LocalEndPoint { get; } = localEndPoint;
+        public EndPoint LocalEndPoint => sockets.LocalEndPoint;
 
-        public void StartAccepting(IActorRef connections, IActorRef errors) => acceptor.Tell(new AkkaIoAcceptor.StartAccepting(connections));
+        public void StartAccepting(IActorRef connections, IActorRef errors)
+        {
+            // Told first: every accepted socket reaches the acceptor after it knows where connections go.
+            acceptor.Tell(new AkkaIoAcceptor.StartAccepting(connections));
+            sockets.StartAccepting(connections, errors);
+        }
 
-        public void ResumeAccepting() { }
+        public void ResumeAccepting() => sockets.ResumeAccepting();
 
-        public void Close() => acceptor.Tell(AkkaIoAcceptor.Gate.Instance);
+        public void Close()
+        {
+            sockets.Close();
+            acceptor.Tell(AkkaIoAcceptor.Gate.Instance);
+        }
 
         public void Drained() => acceptor.Tell(AkkaIoAcceptor.Release.Instance);
     }

@@ -4,7 +4,11 @@ using Akka.Actor;
 
 namespace ActorNet.Transport.Sockets;
 
-/// <summary>A listening <see cref="Socket"/> with an accept loop; accepted sockets are told to the owner.</summary>
+/// <summary>
+/// A listening <see cref="Socket"/> with an accept loop; accepted sockets are told to the owner, or, with an adopter,
+/// handed to it as <see cref="AcceptedSocket"/> (the akka-io transport gives them to Akka.IO). Either way a socket
+/// accepted past the open-files line is closed at once and the owner hears of it as a closed connection.
+/// </summary>
 internal sealed class SocketsListener : ITransportListener
 {
     // Accepts completed synchronously in one go before the loop yields the thread.
@@ -14,11 +18,12 @@ internal sealed class SocketsListener : ITransportListener
     private readonly string? _unixPath;
     private readonly bool _epoll;
     private readonly AcceptOperation _accept;
+    private readonly IActorRef? _adopter;
     private IActorRef _connections = ActorRefs.Nobody;
     private IActorRef _errors = ActorRefs.Nobody;
     private int _closed;
 
-    public SocketsListener(Socket socket, string? unixPath, bool epoll)
+    public SocketsListener(Socket socket, string? unixPath, bool epoll, IActorRef? adopter = null)
     {
         // On transport epoll the listener holds a share of the epoll loops from listen to close, so they start here
         // (an error names the listen call) and stay up between connections; live connections hold shares of their own.
@@ -38,6 +43,7 @@ internal sealed class SocketsListener : ITransportListener
         _socket = socket;
         _unixPath = unixPath;
         _epoll = epoll;
+        _adopter = adopter;
         LocalEndPoint = socket.LocalEndPoint!;
         _accept = new AcceptOperation(this);
     }
@@ -93,6 +99,11 @@ internal sealed class SocketsListener : ITransportListener
         }
         if (_accept.SocketError == SocketError.Success && _accept.AcceptSocket is { } accepted)
         {
+            if (_adopter is not null && !Server.DescriptorLimit.IsPastLine((int)accepted.SafeHandle.DangerousGetHandle()))
+            {
+                _adopter.Tell(new AcceptedSocket(accepted), ActorRefs.NoSender);
+                return true;
+            }
             SocketsConnection connection = _epoll ? new EpollConnection(accepted) : new EngineConnection(accepted);
             // Near the open-files limit the descriptor goes back at once, before a burst of accepts can take the
             // last ones (EMFILE); the supervisor still hears of it, to count and log it.
@@ -116,3 +127,6 @@ internal sealed class SocketsListener : ITransportListener
         }
     }
 }
+
+/// <summary>A socket a <see cref="SocketsListener"/> with an adopter accepted; the adopter owns it from now on.</summary>
+internal sealed record AcceptedSocket(Socket Socket);

@@ -76,19 +76,22 @@ public sealed class SocketsTransport : ITransport
         }
     }
 
-    private ITransportListener ListenTcp(ListenSpec spec)
+    private ITransportListener ListenTcp(ListenSpec spec) => new SocketsListener(BindTcp(spec), null, _epoll);
+
+    /// <summary>A listening TCP socket on the first of the spec's addresses that works, with Node's fallbacks.</summary>
+    internal static Socket BindTcp(ListenSpec spec)
     {
         NetException? first = null;
         foreach (var address in spec.Addresses)
         {
             try
             {
-                return new SocketsListener(BindTcp(address, spec), null, _epoll);
+                return BindTcp(address, spec);
             }
             catch (NetException e) when (address.Equals(IPAddress.IPv6Any) && IsIpv6Missing(e))
             {
                 // Node/libuv: "::" falls back to 0.0.0.0 when IPv6 is unavailable.
-                return new SocketsListener(BindTcp(IPAddress.Any, spec), null, _epoll);
+                return BindTcp(IPAddress.Any, spec);
             }
             catch (NetException e)
             {
