@@ -34,6 +34,9 @@ internal sealed class EpollConnection(Socket socket) : SocketsConnection(socket)
         if (errno != 0) _registerError = ErrorOf(errno);
     }
 
+    // Readiness comes from the loop, never from a receive in .NET's engine: a close needs no shutdown(2) first.
+    protected override bool HasEngineReceive => false;
+
     /// <summary>The loop's id for this registration (slot and generation); set by <see cref="EpollLoop.Register"/>.</summary>
     internal long Id { get; set; }
 

@@ -75,13 +75,16 @@ internal abstract class SocketsConnection : ITransportConnection
         // .NET resets (SO_LINGER 0) a socket disposed with a receive pending (the engine's zero-byte receive);
         // Node's destroy() closes with a FIN. Shutting down first completes that receive, so the close stays
         // graceful (the kernel still resets if unread data is left, as with Node).
-        try
+        if (HasEngineReceive)
         {
-            Socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // Not connected any more (the peer reset): there is nothing graceful left to do.
+            try
+            {
+                Socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // Not connected any more (the peer reset): there is nothing graceful left to do.
+            }
         }
         Socket.Dispose();
         OnClosed();
@@ -115,6 +118,9 @@ internal abstract class SocketsConnection : ITransportConnection
     private bool IsTcp => Socket.AddressFamily != AddressFamily.Unix;
 
     /// <summary>Before the handle closes: stop waiting for events.</summary>
+    /// <summary>Whether .NET's socket engine may have a receive pending on the socket (see <see cref="Close"/>).</summary>
+    protected virtual bool HasEngineReceive => true;
+
     protected virtual void OnClosing() { }
 
     /// <summary>After the handle closed: release what waited for events.</summary>
