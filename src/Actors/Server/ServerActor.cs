@@ -127,6 +127,7 @@ public sealed class ServerActor : ReceiveActor
     private void Closing()
     {
         Receive<ServerDrained>(Drained);
+        Receive<TransportReleased>(released => Closed(released.Drained));
         Receive<ServerProtocol.ForceClose>(force => _supervisor.Forward(force));
         Receive<ServerProtocol.Listen>(_ => Sender.Tell(new ServerProtocol.ServerError(
             new NetError("ERR_SERVER_CLOSING", "listen", "the server is still draining its connections"))));
@@ -231,10 +232,17 @@ public sealed class ServerActor : ReceiveActor
 
     private void Drained(ServerDrained drained)
     {
-        _transportListener?.Drained();
         Context.Stop(_supervisor);
         _supervisor = ActorRefs.Nobody;
         _metrics?.Unregister();
+        var released = _transportListener?.Drained() ?? Task.CompletedTask;
+        if (released.IsCompleted) Closed(drained);
+        else released.ContinueWith(_ => new TransportReleased(drained), TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+    }
+
+    // The transport finished closing too (or gave up): now the server is closed.
+    private void Closed(ServerDrained drained)
+    {
         // Only a drain that ended nothing early may say so.
         if (drained.Aborted > 0) _log.Info("Server closed: {Aborted} connections force-closed", drained.Aborted);
         else if (drained.EndedAtDeadline > 0) _log.Info("Server closed: {Ended} connections ended at the drain deadline", drained.EndedAtDeadline);
@@ -263,4 +271,6 @@ public sealed class ServerActor : ReceiveActor
     private sealed record Resolved(IReadOnlyList<IPAddress> Addresses);
 
     private sealed record ResolveFailed(SocketException? Error);
+
+    private sealed record TransportReleased(ServerDrained Drained);
 }

@@ -92,8 +92,11 @@ public interface ITransportListener
     /// <summary>Closes the listening socket: new connects are refused. Idempotent.</summary>
     void Close();
 
-    /// <summary>The server drained after <see cref="Close"/>: release what the transport had to keep until then.</summary>
-    void Drained() { }
+    /// <summary>
+    /// The server drained after <see cref="Close"/>: release what the transport had to keep until then. Completes once
+    /// the transport has finished closing its connections (the server reports closed only then).
+    /// </summary>
+    Task Drained() => Task.CompletedTask;
 }
 
 /// <summary>A transport: how to listen.</summary>

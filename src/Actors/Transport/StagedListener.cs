@@ -53,7 +53,7 @@ internal abstract class StagedListener(ITransportListener inner, ExtendedActorSy
         }
     }
 
-    public void Drained() => inner.Drained();
+    public Task Drained() => inner.Drained();
 
     /// <summary>
     /// Runs the stage on <paramref name="connection"/>: the connection to hand on, or null when the stage refused

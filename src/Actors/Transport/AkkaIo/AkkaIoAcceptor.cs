@@ -36,6 +36,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
     private IActorRef _connections = ActorRefs.Nobody;
     private bool _gated;
     private int _bridges;
+    private int _tcpConnections;
     private int _closedSinceLog;
     private System.Net.EndPoint? _lastClosed;
     private long _nextClosedLogAt;
@@ -52,12 +53,13 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
         Receive<Tcp.Connected>(connected => Accept(connected, Sender));
         Receive<Gate>(_ => _gated = true);
         Receive<Terminated>(_ => _bridges--);
+        Receive<TcpConnectionEnded>(_ => _tcpConnections--);
         Receive<ClosedLogDue>(_ => LogClosed());
         Receive<Release>(_ =>
         {
-            // Stopping stops every Akka.IO connection actor still closing (they would reset): wait until every
-            // bridge saw its connection closed.
-            if (_bridges == 0) Context.Stop(Self);
+            // Stopping stops every Akka.IO connection actor still closing, and one stopped before it handled its
+            // Close resets its socket: wait until every bridge and every Akka.IO connection actor has ended.
+            if (Ended) Context.Stop(Self);
             else Become(Releasing);
         });
     }
@@ -76,11 +78,19 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
     public static Props Props(KeepAliveOptions keepAlive, bool noDelay) =>
         Akka.Actor.Props.Create(() => new AkkaIoAcceptor(keepAlive, noDelay));
 
+    private bool Ended => _bridges == 0 && _tcpConnections == 0;
+
     private void Releasing()
     {
         Receive<Terminated>(_ =>
         {
-            if (--_bridges == 0) Context.Stop(Self);
+            _bridges--;
+            if (Ended) Context.Stop(Self);
+        });
+        Receive<TcpConnectionEnded>(_ =>
+        {
+            _tcpConnections--;
+            if (Ended) Context.Stop(Self);
         });
         Receive<AcceptedSocket>(accepted => accepted.Socket.Dispose());
         Receive<Tcp.Connected>(connected => Refuse(connected, Sender));
@@ -97,8 +107,10 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
             ClosedWhileClosing(null);
             return;
         }
-        Context.ActorOf(Akka.Actor.Props.Create(IncomingConnection!.DeclaringType!, _settings, socket, Self, _socketOptions, true)
+        var tcp = Context.ActorOf(Akka.Actor.Props.Create(IncomingConnection!.DeclaringType!, _settings, socket, Self, _socketOptions, true)
             .WithDeploy(Deploy.Local));
+        Context.WatchWith(tcp, TcpConnectionEnded.Instance);
+        _tcpConnections++;
     }
 
     private void Accept(Tcp.Connected connected, IActorRef tcp)
@@ -149,6 +161,11 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
     public sealed record Gate
     {
         public static Gate Instance { get; } = new();
+    }
+
+    private sealed record TcpConnectionEnded
+    {
+        public static TcpConnectionEnded Instance { get; } = new();
     }
 
     private sealed record ClosedLogDue

@@ -38,6 +38,8 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
 
     private sealed class AkkaIoListener(IActorRef acceptor, SocketsListener sockets) : ITransportListener
     {
+        private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
+
         public EndPoint LocalEndPoint => sockets.LocalEndPoint;
 
         public void StartAccepting(IActorRef connections, IActorRef errors)
@@ -55,6 +57,8 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
             acceptor.Tell(AkkaIoAcceptor.Gate.Instance);
         }
 
-        public void Drained() => acceptor.Tell(AkkaIoAcceptor.Release.Instance);
+        // Akka.IO's connection actors finish their closes after the socket actors ended; the acceptor stops once they
+        // have (a bridge gives Akka at most 5 s), and an exit before that would reset them.
+        public Task Drained() => acceptor.GracefulStop(ReleaseTimeout, AkkaIoAcceptor.Release.Instance);
     }
 }
