@@ -38,7 +38,9 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
 
     private sealed class AkkaIoListener(IActorRef acceptor, SocketsListener sockets) : ITransportListener
     {
-        private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
+        // Long enough for Akka.IO to finish an orderly close (milliseconds); a connection whose close hangs longer is
+        // left behind rather than holding up the server's Closed.
+        private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(2);
 
         public EndPoint LocalEndPoint => sockets.LocalEndPoint;
 
@@ -58,7 +60,7 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
         }
 
         // Akka.IO's connection actors finish their closes after the socket actors ended; the acceptor stops once they
-        // have (a bridge gives Akka at most 5 s), and an exit before that would reset them.
+        // have, and an exit before that would reset them.
         public Task Drained() => acceptor.GracefulStop(ReleaseTimeout, AkkaIoAcceptor.Release.Instance);
     }
 }
