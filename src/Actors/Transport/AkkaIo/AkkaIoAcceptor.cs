@@ -31,7 +31,9 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
     private readonly bool _noDelay;
     private readonly TcpSettings _settings;
     private readonly Inet.SocketOption[] _socketOptions;
-    private readonly AcceptedSocketOptions _options;
+    // Each Akka.IO connection actor's socket: its Connected carries no handle, and ActorNet needs one to notice a reset
+    // on a connection it is not reading and to change options on a live connection.
+    private readonly Dictionary<IActorRef, Socket> _sockets = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _connections = ActorRefs.Nobody;
     private bool _gated;
@@ -46,14 +48,13 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
         _keepAlive = keepAlive;
         _noDelay = noDelay;
         _settings = Context.System.WithExtension<TcpExt, Tcp>().Settings;
-        _options = new AcceptedSocketOptions(_keepAlive, _noDelay);
-        _socketOptions = [_options];
+        _socketOptions = [new AcceptedSocketOptions(_keepAlive, _noDelay)];
         Receive<StartAccepting>(start => _connections = start.Connections);
         Receive<AcceptedSocket>(accepted => Adopt(accepted.Socket));
         Receive<Tcp.Connected>(connected => Accept(connected, Sender));
         Receive<Gate>(_ => _gated = true);
         Receive<Terminated>(_ => _bridges--);
-        Receive<TcpConnectionEnded>(_ => _tcpConnections--);
+        Receive<TcpConnectionEnded>(Forget);
         Receive<ClosedLogDue>(_ => LogClosed());
         Receive<Release>(_ =>
         {
@@ -80,6 +81,13 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
 
     private bool Ended => _bridges == 0 && _tcpConnections == 0;
 
+    // An Akka.IO connection actor that never reported Connected leaves no socket behind here.
+    private void Forget(TcpConnectionEnded ended)
+    {
+        _tcpConnections--;
+        _sockets.Remove(ended.Tcp);
+    }
+
     private void Releasing()
     {
         Receive<Terminated>(_ =>
@@ -87,9 +95,9 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
             _bridges--;
             if (Ended) Context.Stop(Self);
         });
-        Receive<TcpConnectionEnded>(_ =>
+        Receive<TcpConnectionEnded>(ended =>
         {
-            _tcpConnections--;
+            Forget(ended);
             if (Ended) Context.Stop(Self);
         });
         Receive<AcceptedSocket>(accepted => accepted.Socket.Dispose());
@@ -109,13 +117,14 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
         }
         var tcp = Context.ActorOf(Akka.Actor.Props.Create(IncomingConnection!.DeclaringType!, _settings, socket, Self, _socketOptions, true)
             .WithDeploy(Deploy.Local));
-        Context.WatchWith(tcp, TcpConnectionEnded.Instance);
+        Context.WatchWith(tcp, new TcpConnectionEnded(tcp));
+        _sockets[tcp] = socket;
         _tcpConnections++;
     }
 
     private void Accept(Tcp.Connected connected, IActorRef tcp)
     {
-        var socket = _options.Take(connected.RemoteAddress, connected.LocalAddress);
+        _sockets.Remove(tcp, out var socket);
         if (_gated)
         {
             Refuse(connected, tcp);
@@ -152,7 +161,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
     // Closed at once, and its socket handle dropped from the options' table.
     private void Refuse(Tcp.Connected connected, IActorRef tcp)
     {
-        _options.Take(connected.RemoteAddress, connected.LocalAddress);
+        _sockets.Remove(tcp);
         tcp.Tell(Tcp.Close.Instance);
     }
 
@@ -163,10 +172,7 @@ internal sealed class AkkaIoAcceptor : ReceiveActor, IWithTimers
         public static Gate Instance { get; } = new();
     }
 
-    private sealed record TcpConnectionEnded
-    {
-        public static TcpConnectionEnded Instance { get; } = new();
-    }
+    private sealed record TcpConnectionEnded(IActorRef Tcp);
 
     private sealed record ClosedLogDue
     {
