@@ -79,7 +79,9 @@ public sealed class EventLoopTests(ITestOutputHelper output) : TestKit(Config, o
         var caller = Environment.CurrentManagedThreadId;
         var inline = 0;
         const int Extra = 10;
-        using var elsewhere = new CountdownEvent(Extra);
+        // Not disposed: if an assertion below fails, runs still queued on the pool would signal a disposed event and
+        // take the whole test host down with them.
+        var elsewhere = new CountdownEvent(Extra);
         using (IoThreadScope.Enter())
         {
             executor.Execute(new Step(() =>
