@@ -270,7 +270,8 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         Assert.Empty(await client.ReadToEndAsync());
         await client.Ssl.ShutdownAsync();
         client.Socket.Shutdown(SocketShutdown.Send);
-        ExpectMsg<Protocol.ServerProtocol.Closed>(TimeSpan.FromSeconds(10));
+        // Well within the transport's wait for its closes (akka-io waits up to 6 s for Akka.IO's connection actors).
+        ExpectMsg<Protocol.ServerProtocol.Closed>(TimeSpan.FromSeconds(3));
     }
 
     // True when a client (with the certificate, if any) completes the handshake and gets an echo.

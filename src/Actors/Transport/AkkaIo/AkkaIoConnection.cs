@@ -28,6 +28,7 @@ internal sealed class AkkaIoConnection : ITransportConnection
     private SocketError _error = SocketError.Success;
     private bool _waiting;
     private bool _closeRequested;
+    private bool _shutdownSent;
     private IActorRef _owner = ActorRefs.Nobody;
 
     public AkkaIoConnection(IActorRef tcp, IActorRef bridge, Socket? socket, EndPoint? local, EndPoint? remote, KeepAliveOptions keepAlive,
@@ -124,6 +125,7 @@ internal sealed class AkkaIoConnection : ITransportConnection
     public SocketError ShutdownSend()
     {
         // ConfirmedClose: FIN now, keep reading until the peer's FIN (Akka's half-close).
+        lock (_gate) _shutdownSent = true;
         _tcp.Tell(Tcp.ConfirmedClose.Instance, Bridge);
         return SocketError.Success;
     }
@@ -222,12 +224,17 @@ internal sealed class AkkaIoConnection : ITransportConnection
 
     private void RequestClose(Tcp.CloseCommand command)
     {
+        bool shutdownSent;
         lock (_gate)
         {
             if (_closeRequested) return;
             _closeRequested = true;
+            shutdownSent = _shutdownSent;
         }
-        _tcp.Tell(command, Bridge);
+        // After a ConfirmedClose Akka takes no Close: it waits for the peer's FIN, which it reads only when asked (pull
+        // mode). Over TLS the owner closes on the peer's close_notify, before that FIN was read: the bridge reads on.
+        if (shutdownSent && command is Tcp.Close) Bridge.Tell(AkkaIoConnectionBridge.FinishClose.Instance);
+        else _tcp.Tell(command, Bridge);
     }
 
     private void Wake()

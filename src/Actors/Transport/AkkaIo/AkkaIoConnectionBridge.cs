@@ -19,6 +19,7 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
     private AkkaIoConnection? _connection;
     private IActorRef _owner = ActorRefs.Nobody;
     private bool _reading;
+    private bool _finishing;
 
     public AkkaIoConnectionBridge(IActorRef tcp)
     {
@@ -51,9 +52,21 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                     _tcp.Tell(Tcp.ResumeReading.Instance);
                 }
                 return true;
+            case Tcp.Received when _finishing:
+                // The owner closed: what the peer still sends is dropped, as a closed socket would.
+                _tcp.Tell(Tcp.ResumeReading.Instance);
+                return true;
             case Tcp.Received received:
                 _reading = false;
                 _connection?.Deliver(received.Data.ToArray());
+                return true;
+            case FinishClose:
+                // Our FIN is out and the owner is done: read to the peer's FIN so that Akka ends the connection
+                // (ConfirmedClosed), for at most the grace; then end the bridge, and Akka resets.
+                _finishing = true;
+                if (!_reading) _tcp.Tell(Tcp.ResumeReading.Instance);
+                _reading = true;
+                Context.SetReceiveTimeout(CloseGrace);
                 return true;
             case Tcp.PeerClosed:
                 _connection?.DeliverEof();
@@ -102,6 +115,12 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
     public sealed record Reset
     {
         public static Reset Instance { get; } = new();
+    }
+
+    /// <summary>The owner closed after our FIN was sent: read until the peer's FIN, then Akka ends the connection.</summary>
+    public sealed record FinishClose
+    {
+        public static FinishClose Instance { get; } = new();
     }
 
     /// <summary>The socket actor waits for data: read one more chunk unless a read is under way.</summary>

@@ -38,9 +38,9 @@ public sealed class AkkaIoTransport(ActorSystem system, KeepAliveOptions keepAli
 
     private sealed class AkkaIoListener(IActorRef acceptor, SocketsListener sockets) : ITransportListener
     {
-        // Long enough for Akka.IO to finish an orderly close (milliseconds); a connection whose close hangs longer is
-        // left behind rather than holding up the server's Closed.
-        private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(2);
+        // An orderly close takes milliseconds; one whose peer never sends its FIN ends with the bridge's grace (5 s).
+        // Past this, a connection is left behind rather than holding up the server's Closed.
+        private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(6);
 
         public EndPoint LocalEndPoint => sockets.LocalEndPoint;
 
