@@ -138,9 +138,14 @@ internal sealed class ConfigSection
                 return Fail(key, $"\"{text}\" is not a duration (e.g. 0s, 500ms, 7s, 2m)", fallback);
         }
         if (span < TimeSpan.Zero || span > max)
-            return Fail(key, $"{text} is out of range (0s-{((long)max.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s)", fallback);
+            return Fail(key, $"{text} is out of range (0s-{Format(max)})", fallback);
         return span;
     }
+
+    // A range's end as a HOCON duration: whole seconds, or milliseconds under a second.
+    private static string Format(TimeSpan max) => max < TimeSpan.FromSeconds(1)
+        ? $"{((long)max.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}ms"
+        : $"{((long)max.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s";
 
     /// <summary>A HOCON size (e.g. 512k, 32m, 1g; a bare number is bytes), or null when it is not one.</summary>
     public long? ByteSize(string key)

@@ -97,6 +97,27 @@ public sealed record ServerOptions
     /// </summary>
     public TimeSpan ProxyHeaderTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Transport <c>epoll</c>: after handling a readiness edge, how long an event loop may poll for the next one instead
+    /// of sleeping in <c>epoll_wait</c>. A request-response connection then skips the sleep and wake-up between messages
+    /// (several microseconds per round trip), at the price of CPU spent polling. The window adapts: a loop whose edges
+    /// come further apart than this stops polling, so an idle or lightly used server spends nothing on it. The loops are
+    /// shared by every server in the process: the longest setting among the listening servers applies. Zero = never
+    /// poll; at most 1 ms. Defaults to 50 µs.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Below zero or above 1 ms.</exception>
+    public TimeSpan BusyPoll
+    {
+        get => _busyPoll;
+        init => _busyPoll = value >= TimeSpan.Zero && value <= MaxBusyPoll ? value
+            : throw new ArgumentOutOfRangeException(nameof(BusyPoll), value, "busy-poll must be from 0 to 1 ms");
+    }
+
+    private readonly TimeSpan _busyPoll = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>The longest <see cref="BusyPoll"/> allowed.</summary>
+    public static TimeSpan MaxBusyPoll { get; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>TLS on every accepted connection (handlers see plaintext); null = plain TCP (the default).</summary>
     public TlsServerOptions? Tls { get; init; }
 }

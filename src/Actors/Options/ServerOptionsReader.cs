@@ -125,6 +125,8 @@ public static class ServerOptionsReader
         if (proxyTimeout <= TimeSpan.Zero && !r.Failed("proxy-header-timeout"))
             proxyTimeout = r.Fail("proxy-header-timeout", "must be above 0s", TimeSpan.FromSeconds(5));
 
+        var busyPoll = r.Duration("busy-poll", ServerOptions.MaxBusyPoll);
+
         return new ServerOptions
         {
             Host = host,
@@ -153,6 +155,7 @@ public static class ServerOptionsReader
             MaxWriteQueue = maxQueue,
             ProxyProtocol = proxy,
             ProxyHeaderTimeout = proxyTimeout,
+            BusyPoll = busyPoll,
             Tls = TlsOptionsReader.ReadServer(r),
         };
     }

@@ -173,6 +173,7 @@ public sealed class ServerActor : ReceiveActor
         var spec = new ListenSpec(addresses, _options.Host, _options.Port, _options.Path, _options.Backlog, _options.ReusePort)
         {
             Descriptor = _options.ListenDescriptor,
+            BusyPoll = _options.BusyPoll,
         };
         try
         {

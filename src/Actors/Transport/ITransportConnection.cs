@@ -117,6 +117,9 @@ public sealed record ListenSpec(IReadOnlyList<IPAddress> Addresses, string Host,
 {
     /// <summary>An inherited descriptor already listening, to serve instead of opening a socket; null = open one.</summary>
     public int? Descriptor { get; init; }
+
+    /// <summary>How long an event loop may poll for the next edges before it sleeps (transport epoll); zero = never.</summary>
+    public TimeSpan BusyPoll { get; init; }
 }
 
 /// <summary>A failure in Node's vocabulary (listen, connect), carrying the <see cref="NetError"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ActorNet.Protocol;
@@ -12,6 +13,10 @@ namespace ActorNet.Transport.Sockets;
 /// they start with the first share taken (<see cref="Acquire"/>: an epoll listener, or a connection attached to a
 /// loop) and stop when the last share is given back (<see cref="Release"/>), so a process whose servers all closed
 /// keeps no loop threads.
+/// A loop that just handled edges may poll for the next ones for a moment (busy-poll) instead of sleeping in epoll_wait:
+/// the sleep and the wake-up cost a request-response connection several microseconds per round trip. How long it polls
+/// adapts, as Linux's halt-polling does: a wait the window would have covered grows it, a longer one halves it, so a
+/// loop whose traffic comes in gaps longer than the window stops polling at all.
 /// </summary>
 internal sealed unsafe class EpollLoop
 {
@@ -34,6 +39,9 @@ internal sealed unsafe class EpollLoop
     private static int s_shares;
     private static int s_next;
     private static int s_running;
+    // The busy-poll windows asked for by the listeners holding shares, with their counts; the longest applies.
+    private static readonly SortedDictionary<long, int> s_busyPolls = [];
+    private static long s_busyPollTicks;
 
     // x86-64 packs struct epoll_event (12 bytes, data at offset 4); arm64 aligns it (16 bytes, data at 8).
     private static readonly bool Packed = RuntimeInformation.ProcessArchitecture == Architecture.X64;
@@ -97,26 +105,54 @@ internal sealed unsafe class EpollLoop
     /// (round robin). Every share is given back with <see cref="Release"/>. Throws <see cref="NetException"/>
     /// (e.g. EMFILE) when the loops cannot be made.
     /// </summary>
-    public static EpollLoop Acquire()
+    /// <param name="busyPoll">The longest the loops may poll after an edge (see the class summary); zero = no wish.
+    /// The longest among the shares held applies to every loop.</param>
+    public static EpollLoop Acquire(TimeSpan busyPoll = default)
     {
         lock (Gate)
         {
             var loops = s_loops ??= StartLoops();
             s_shares++;
+            if (busyPoll > TimeSpan.Zero)
+            {
+                var ticks = ToStopwatchTicks(busyPoll);
+                s_busyPolls[ticks] = s_busyPolls.GetValueOrDefault(ticks) + 1;
+                Volatile.Write(ref s_busyPollTicks, s_busyPolls.Keys.Last());
+            }
             return loops[(int)((uint)++s_next % (uint)loops.Length)];
         }
     }
 
-    /// <summary>Gives a share back; the last one stops the loops (each finishes its current batch of edges).</summary>
-    public static void Release()
+    /// <summary>
+    /// Gives a share back (with the <paramref name="busyPoll"/> it was taken with); the last one stops the loops (each
+    /// finishes its current batch of edges).
+    /// </summary>
+    public static void Release(TimeSpan busyPoll = default)
     {
         lock (Gate)
         {
+            if (busyPoll > TimeSpan.Zero)
+            {
+                var ticks = ToStopwatchTicks(busyPoll);
+                if (s_busyPolls.TryGetValue(ticks, out var count) && count > 1) s_busyPolls[ticks] = count - 1;
+                else s_busyPolls.Remove(ticks);
+                Volatile.Write(ref s_busyPollTicks, s_busyPolls.Count == 0 ? 0 : s_busyPolls.Keys.Last());
+            }
             if (--s_shares > 0 || s_loops is null) return;
             foreach (var loop in s_loops) loop.Stop();
             s_loops = null;
         }
     }
+
+    /// <summary>The busy-poll window that applies now (the longest asked for by a share held), zero when none.</summary>
+    internal static TimeSpan BusyPoll => TimeSpan.FromSeconds((double)Volatile.Read(ref s_busyPollTicks) / Stopwatch.Frequency);
+
+    /// <summary>Edges found by polling since the process started, rather than after a sleep (tests check the busy-poll).</summary>
+    internal static long PolledEdges => Interlocked.Read(ref s_polledEdges);
+
+    private static long s_polledEdges;
+
+    private static long ToStopwatchTicks(TimeSpan span) => Math.Max(1, (long)(span.TotalSeconds * Stopwatch.Frequency));
 
     private static EpollLoop[] StartLoops()
     {
@@ -206,9 +242,17 @@ internal sealed unsafe class EpollLoop
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EventSize));
         try
         {
+            var poll = new AdaptivePoll();
             while (!_stopping)
             {
-                var n = epoll_wait(_epfd, events, MaxEvents, -1);
+                var n = poll.Window > 0 ? Poll(events, poll.Window) : 0;
+                if (n == 0)
+                {
+                    var sleptAt = Stopwatch.GetTimestamp();
+                    n = epoll_wait(_epfd, events, MaxEvents, -1);
+                    poll.Slept(Stopwatch.GetTimestamp() - sleptAt, Volatile.Read(ref s_busyPollTicks));
+                }
+                else Interlocked.Increment(ref s_polledEdges);
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -223,6 +267,36 @@ internal sealed unsafe class EpollLoop
             NativeMemory.Free(events);
             CloseHandles();
             Interlocked.Decrement(ref s_running);
+        }
+    }
+
+    // epoll_wait without sleeping, until an edge comes or the window (Stopwatch ticks) is over: the number of edges, or 0.
+    private int Poll(byte* events, long window)
+    {
+        var until = Stopwatch.GetTimestamp() + window;
+        do
+        {
+            var n = epoll_wait(_epfd, events, MaxEvents, 0);
+            if (n != 0) return n;
+        } while (Stopwatch.GetTimestamp() < until);
+        return 0;
+    }
+
+    /// <summary>A loop's busy-poll window, in Stopwatch ticks, adapted after every sleep (see the class summary).</summary>
+    private struct AdaptivePoll
+    {
+        // Where a window starts: a few polls' worth.
+        private static readonly long Start = Stopwatch.Frequency / 100_000; // 10 µs
+
+        public long Window { get; private set; }
+
+        // After a poll that found nothing: the loop slept this long before its next edge.
+        public void Slept(long slept, long max)
+        {
+            if (max <= 0) Window = 0;
+            // A sleep that a window up to max would have covered (it came after the polling, if any): grow the window.
+            else if (Window + slept <= max) Window = Math.Min(max, Math.Max(Start, Window * 2));
+            else Window = Window > Start ? Window / 2 : 0;
         }
     }
 

@@ -17,13 +17,14 @@ internal sealed class SocketsListener : ITransportListener
     private readonly Socket _socket;
     private readonly string? _unixPath;
     private readonly bool _epoll;
+    private readonly TimeSpan _busyPoll;
     private readonly AcceptOperation _accept;
     private readonly IActorRef? _adopter;
     private IActorRef _connections = ActorRefs.Nobody;
     private IActorRef _errors = ActorRefs.Nobody;
     private int _closed;
 
-    public SocketsListener(Socket socket, string? unixPath, bool epoll, IActorRef? adopter = null)
+    public SocketsListener(Socket socket, string? unixPath, bool epoll, IActorRef? adopter = null, TimeSpan busyPoll = default)
     {
         // On transport epoll the listener holds a share of the epoll loops from listen to close, so they start here
         // (an error names the listen call) and stay up between connections; live connections hold shares of their own.
@@ -31,7 +32,7 @@ internal sealed class SocketsListener : ITransportListener
         {
             try
             {
-                EpollLoop.Acquire();
+                EpollLoop.Acquire(busyPoll);
             }
             catch (NetException)
             {
@@ -43,6 +44,7 @@ internal sealed class SocketsListener : ITransportListener
         _socket = socket;
         _unixPath = unixPath;
         _epoll = epoll;
+        _busyPoll = busyPoll;
         _adopter = adopter;
         LocalEndPoint = socket.LocalEndPoint!;
         _accept = new AcceptOperation(this);
@@ -65,7 +67,7 @@ internal sealed class SocketsListener : ITransportListener
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         _socket.Dispose();
         if (_unixPath is not null) File.Delete(_unixPath);
-        if (_epoll) EpollLoop.Release();
+        if (_epoll) EpollLoop.Release(_busyPoll);
     }
 
     private void AcceptLoop()

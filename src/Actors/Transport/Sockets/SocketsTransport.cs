@@ -32,12 +32,12 @@ public sealed class SocketsTransport : ITransport
     {
         if (_epoll && !EpollSupported)
             throw new NetException(new NetError("ERR_TRANSPORT_UNSUPPORTED", "listen", "transport epoll needs Linux on x64 or arm64", spec.Host, spec.Port));
-        if (spec.Descriptor is { } descriptor) return ListenInherited(descriptor);
+        if (spec.Descriptor is { } descriptor) return ListenInherited(descriptor, spec.BusyPoll);
         return spec.Path is not null ? ListenUnix(spec) : ListenTcp(spec);
     }
 
     // Node's listen({fd}) and systemd socket activation: the socket was bound and made listening by whoever passed it.
-    private SocketsListener ListenInherited(int descriptor)
+    private SocketsListener ListenInherited(int descriptor, TimeSpan busyPoll)
     {
         var address = $"fd {descriptor}";
         // .NET reports a descriptor that is not open as "not a socket"; Node says EBADF.
@@ -62,7 +62,7 @@ public sealed class SocketsTransport : ITransport
             if ((int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection)! == 0)
                 throw new NetException(new NetError("EINVAL", "listen", $"{address} is not listening", address));
             // Not the path's owner: an inherited Unix socket's file is left where it is at close.
-            return new SocketsListener(socket, null, _epoll);
+            return new SocketsListener(socket, null, _epoll, busyPoll: busyPoll);
         }
         catch (SocketException e)
         {
@@ -76,7 +76,7 @@ public sealed class SocketsTransport : ITransport
         }
     }
 
-    private ITransportListener ListenTcp(ListenSpec spec) => new SocketsListener(BindTcp(spec), null, _epoll);
+    private ITransportListener ListenTcp(ListenSpec spec) => new SocketsListener(BindTcp(spec), null, _epoll, busyPoll: spec.BusyPoll);
 
     /// <summary>A listening TCP socket on the first of the spec's addresses that works, with Node's fallbacks.</summary>
     internal static Socket BindTcp(ListenSpec spec)
@@ -142,7 +142,7 @@ public sealed class SocketsTransport : ITransport
         {
             socket.Bind(new UnixDomainSocketEndPoint(path));
             socket.Listen(spec.Backlog);
-            return new SocketsListener(socket, path, _epoll);
+            return new SocketsListener(socket, path, _epoll, busyPoll: spec.BusyPoll);
         }
         catch (SocketException e)
         {
