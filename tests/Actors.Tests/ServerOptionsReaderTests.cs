@@ -113,6 +113,9 @@ public sealed class ServerOptionsReaderTests
     [InlineData("proxy-header-timeout = soon", "actornet.server.proxy-header-timeout: \"soon\" is not a duration")]
     [InlineData("proxy-header-timeout = 5", "actornet.server.proxy-header-timeout: \"5\" has no unit (e.g. 5s or 5ms)")]
     [InlineData("proxy-header-timeout = 2d", "actornet.server.proxy-header-timeout: 2d is out of range (0s-86400s)")]
+    [InlineData("busy-poll = 2ms", "actornet.server.busy-poll: 2ms is out of range (0s-1ms)")]
+    [InlineData("busy-poll = -5us", "actornet.server.busy-poll: -5us is out of range (0s-1ms)")]
+    [InlineData("busy-poll = 50", "actornet.server.busy-poll: \"50\" has no unit (e.g. 50s or 50ms)")]
     [InlineData("fd = 2", "actornet.server.fd: 2 is standard input, output or error, not an inherited socket")]
     [InlineData("fd = three", "actornet.server.fd: \"three\" is not a descriptor number or \"systemd\"")]
     [InlineData("fd = -4", "actornet.server.fd: \"-4\" is not a descriptor number or \"systemd\"")]
@@ -134,6 +137,15 @@ public sealed class ServerOptionsReaderTests
         var options = Read($"actornet.server {{ proxy-protocol = {text}, proxy-header-timeout = 750ms }}");
         Assert.Equal(mode, options.ProxyProtocol);
         Assert.Equal(TimeSpan.FromMilliseconds(750), options.ProxyHeaderTimeout);
+    }
+
+    [Fact]
+    public void Busy_poll_is_50_us_by_default_and_read_in_any_duration_unit()
+    {
+        Assert.Equal(TimeSpan.FromMicroseconds(50), ServerOptionsReader.Read(Config.Empty).BusyPoll);
+        Assert.Equal(TimeSpan.FromMicroseconds(200), Read("actornet.server.busy-poll = 200us").BusyPoll);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), Read("actornet.server.busy-poll = 1ms").BusyPoll);
+        Assert.Equal(TimeSpan.Zero, Read("actornet.server.busy-poll = 0s").BusyPoll);
     }
 
     [Fact]

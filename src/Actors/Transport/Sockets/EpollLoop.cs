@@ -40,7 +40,7 @@ internal sealed unsafe class EpollLoop
     private static int s_next;
     private static int s_running;
     // The busy-poll windows asked for by the listeners holding shares, with their counts; the longest applies.
-    private static readonly SortedDictionary<long, int> s_busyPolls = [];
+    private static readonly SortedDictionary<TimeSpan, int> s_busyPolls = [];
     private static long s_busyPollTicks;
 
     // x86-64 packs struct epoll_event (12 bytes, data at offset 4); arm64 aligns it (16 bytes, data at 8).
@@ -115,9 +115,8 @@ internal sealed unsafe class EpollLoop
             s_shares++;
             if (busyPoll > TimeSpan.Zero)
             {
-                var ticks = ToStopwatchTicks(busyPoll);
-                s_busyPolls[ticks] = s_busyPolls.GetValueOrDefault(ticks) + 1;
-                Volatile.Write(ref s_busyPollTicks, s_busyPolls.Keys.Last());
+                s_busyPolls[busyPoll] = s_busyPolls.GetValueOrDefault(busyPoll) + 1;
+                ApplyLongestBusyPoll();
             }
             return loops[(int)((uint)++s_next % (uint)loops.Length)];
         }
@@ -133,10 +132,9 @@ internal sealed unsafe class EpollLoop
         {
             if (busyPoll > TimeSpan.Zero)
             {
-                var ticks = ToStopwatchTicks(busyPoll);
-                if (s_busyPolls.TryGetValue(ticks, out var count) && count > 1) s_busyPolls[ticks] = count - 1;
-                else s_busyPolls.Remove(ticks);
-                Volatile.Write(ref s_busyPollTicks, s_busyPolls.Count == 0 ? 0 : s_busyPolls.Keys.Last());
+                if (s_busyPolls.TryGetValue(busyPoll, out var count) && count > 1) s_busyPolls[busyPoll] = count - 1;
+                else s_busyPolls.Remove(busyPoll);
+                ApplyLongestBusyPoll();
             }
             if (--s_shares > 0 || s_loops is null) return;
             foreach (var loop in s_loops) loop.Stop();
@@ -145,7 +143,17 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>The busy-poll window that applies now (the longest asked for by a share held), zero when none.</summary>
-    internal static TimeSpan BusyPoll => TimeSpan.FromSeconds((double)Volatile.Read(ref s_busyPollTicks) / Stopwatch.Frequency);
+    internal static TimeSpan BusyPoll
+    {
+        get
+        {
+            lock (Gate) return s_busyPolls.Count == 0 ? TimeSpan.Zero : s_busyPolls.Keys.Last();
+        }
+    }
+
+    // Under Gate: the loops read the window in Stopwatch ticks.
+    private static void ApplyLongestBusyPoll() =>
+        Volatile.Write(ref s_busyPollTicks, s_busyPolls.Count == 0 ? 0 : ToStopwatchTicks(s_busyPolls.Keys.Last()));
 
     /// <summary>Edges found by polling since the process started, rather than after a sleep (tests check the busy-poll).</summary>
     internal static long PolledEdges => Interlocked.Read(ref s_polledEdges);
@@ -283,14 +291,16 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>A loop's busy-poll window, in Stopwatch ticks, adapted after every sleep (see the class summary).</summary>
-    private struct AdaptivePoll
+    internal struct AdaptivePoll
     {
-        // Where a window starts: a few polls' worth.
-        private static readonly long Start = Stopwatch.Frequency / 100_000; // 10 µs
+        /// <summary>Where a window starts: a few polls' worth (10 µs).</summary>
+        public static readonly long Start = Stopwatch.Frequency / 100_000;
 
+        /// <summary>How long the loop polls after its next edges.</summary>
         public long Window { get; private set; }
 
-        // After a poll that found nothing: the loop slept this long before its next edge.
+        /// <summary>After polling that found nothing (or none at all), the loop slept <paramref name="slept"/> before its
+        /// next edge; <paramref name="max"/> is the longest window allowed now.</summary>
         public void Slept(long slept, long max)
         {
             if (max <= 0) Window = 0;
