@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using ActorNet.Protocol;
 
 namespace ActorNet.Transport.Tls;
@@ -15,7 +17,10 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     private readonly object _gate = new();
     private readonly SemaphoreSlim _writeTurn = new(1, 1);
     private volatile bool _resumeOnSignallingThread;
-    private TaskCompletionSource? _readable;
+    // The read's wait while one is armed: the stream's own ReadWaiter (reused, nothing allocated per wait), or a
+    // TaskCompletionSource when the caller's token can cancel it.
+    private object? _readable;
+    private readonly ReadWaiter _readWaiter = new();
     private TaskCompletionSource? _sent;
     private int _error; // a SocketError; set once, by the first failure
     // What a zero-byte read found: bytes (in a pooled buffer, held only until handed out) or the peer's FIN.
@@ -51,7 +56,8 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     /// </summary>
     public void OnSignal(object signal)
     {
-        TaskCompletionSource? readable = null, sent = null;
+        object? readable = null;
+        TaskCompletionSource? sent = null;
         switch (signal)
         {
             case TransportSignal.Readable:
@@ -71,11 +77,17 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
         Resume(sent);
     }
 
-    private void Resume(TaskCompletionSource? waiting)
+    private void Resume(object? waiting)
     {
         if (waiting is null) return;
-        if (_resumeOnSignallingThread && IoThreadScope.IsActive) waiting.TrySetResult();
-        else ThreadPool.UnsafeQueueUserWorkItem(static w => w.TrySetResult(), waiting, preferLocal: false);
+        if (_resumeOnSignallingThread && IoThreadScope.IsActive) Complete(waiting);
+        else ThreadPool.UnsafeQueueUserWorkItem(static w => Complete(w), waiting, preferLocal: false);
+    }
+
+    private static void Complete(object waiting)
+    {
+        if (waiting is ReadWaiter read) read.Complete();
+        else ((TaskCompletionSource)waiting).TrySetResult();
     }
 
     private SocketError Error => (SocketError)Volatile.Read(ref _error);
@@ -94,11 +106,13 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     // follows finds it without a second receive(2).
     private const int StashSize = 4096;
 
+    // Pooled: a read that waits costs no allocation (SslStream awaits each ValueTask once).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)
         {
-            Task wait;
+            ValueTask wait;
             lock (_gate)
             {
                 if (_stashEnd > _stashStart) return buffer.IsEmpty ? 0 : Unstash(buffer.Span);
@@ -128,10 +142,20 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                         throw Failure(result.Error);
                     }
                 }
-                // A signal that comes on this thread, inside WaitReadable, completes the task before it is awaited.
-                var pending = new TaskCompletionSource();
+                // A signal that comes on this thread, inside WaitReadable, completes the wait before it is awaited.
+                object pending;
+                if (cancellationToken.CanBeCanceled)
+                {
+                    var source = new TaskCompletionSource();
+                    wait = new ValueTask(source.Task.WaitAsync(cancellationToken));
+                    pending = source;
+                }
+                else
+                {
+                    wait = _readWaiter.Arm();
+                    pending = _readWaiter;
+                }
                 Interlocked.Exchange(ref _readable, pending); // a full fence: _drained below is read after it
-                wait = pending.Task;
                 // A Readable since the receive above (a wait armed earlier, e.g. by a layer underneath) spent its edge
                 // before this task was there to take it: read again instead of waiting for an edge that may not come.
                 if (!_drained)
@@ -140,7 +164,7 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                 }
                 else inner.WaitReadable();
             }
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await wait.ConfigureAwait(false);
         }
     }
 
@@ -193,6 +217,30 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
         {
             _writeTurn.Release();
         }
+    }
+
+    /// <summary>
+    /// The one read wait a stream has armed at a time, reused from wait to wait. Completed once per arming, by whoever
+    /// takes it out of <c>_readable</c>; its continuation runs on the completing thread (<see cref="Resume"/> picks it).
+    /// </summary>
+    private sealed class ReadWaiter : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core;
+
+        public ValueTask Arm()
+        {
+            _core.Reset();
+            return new ValueTask(this, _core.Version);
+        }
+
+        public void Complete() => _core.SetResult(true);
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 
     /// <summary>The transport's error as the exception SslStream passes on; <see cref="TlsConnection"/> maps it back.</summary>

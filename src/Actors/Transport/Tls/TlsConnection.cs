@@ -36,6 +36,10 @@ internal sealed class TlsConnection : ITransportConnection
     private SocketError _readError;
     // Nagle's algorithm is off from the handshake to the first write after it (see NagleAfterFirstWrite).
     private volatile bool _nagleAfterFirstWrite = true;
+    // The zero-byte read in flight while the owner waits, and what runs when it completes (made once: a wait
+    // allocates nothing).
+    private ValueTask<int> _readiness;
+    private readonly Action _onReadiness;
 
     public TlsConnection(CipherStream cipher, SslStream ssl, TlsInfo info)
     {
@@ -45,6 +49,7 @@ internal sealed class TlsConnection : ITransportConnection
         // Before the first read or write: an idle connection then holds no OpenSSL record buffers.
         BuffersReleased = OpenSslBuffers.Release(ssl);
         cipher.ResumeOnSignallingThread();
+        _onReadiness = OnReadiness;
     }
 
     /// <summary>Whether OpenSSL frees this connection's record buffers when they are empty (see <see cref="OpenSslBuffers"/>).</summary>
@@ -79,7 +84,9 @@ internal sealed class TlsConnection : ITransportConnection
                 var wait = _ssl.ReadAsync(Memory<byte>.Empty);
                 if (!wait.IsCompleted)
                 {
-                    _ = ReadReadyLater(wait);
+                    _readiness = wait;
+                    // Runs where the read completes (an I/O thread after the handshake); never inline here.
+                    wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadiness);
                     return;
                 }
                 readable = ReadReady(wait);
@@ -89,13 +96,16 @@ internal sealed class TlsConnection : ITransportConnection
         if (readable) _owner.Tell(TransportSignal.Readable.Instance, ActorRefs.NoSender);
     }
 
-    private async Task ReadReadyLater(ValueTask<int> wait)
+    private void OnReadiness()
     {
+        ValueTask<int> wait;
+        lock (_gate) (wait, _readiness) = (_readiness, default);
         try
         {
-            await wait.ConfigureAwait(false);
+            wait.GetAwaiter().GetResult(); // once, as a ValueTask must be
         }
-        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or OperationCanceledException
+                                       or InvalidOperationException)
         {
             // The real read that follows meets the same error and reports it.
         }
