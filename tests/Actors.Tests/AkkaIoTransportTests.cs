@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
+using ActorNet.Handlers;
 using ActorNet.Options;
 using ActorNet.Protocol;
 using ActorNet.Tests.Support;
@@ -103,5 +105,39 @@ public sealed class AkkaIoTransportTests(ITestOutputHelper output) : ServerTestK
         live.Shutdown(SocketShutdown.Send);
         Loopback.ExpectEof(live);
         ExpectMsg<ServerProtocol.Closed>();
+    }
+
+    // After our FIN the close timeout closes a connection whose peer never sends its own; Akka takes no Close then, so
+    // the bridge reads on to the peer's FIN for a few seconds. A peer that keeps sending must not stretch that forever.
+    [Fact]
+    public void A_peer_that_keeps_sending_after_our_FIN_is_cut_off_once_the_close_grace_is_over()
+    {
+        var (_, endPoint) = Listen(On("akka-io") with { CloseTimeout = TimeSpan.FromMilliseconds(200) }, () => new EndAtOnce());
+        using var peer = Loopback.Connect(endPoint);
+        Loopback.ExpectEof(peer); // our FIN
+        var cutOff = Stopwatch.StartNew();
+        var failed = false;
+        while (!failed && cutOff.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            try
+            {
+                peer.Send("x"u8.ToArray());
+                Thread.Sleep(50); // the peer's pace, not a wait for the server: each send restarts nothing now
+            }
+            catch (SocketException)
+            {
+                failed = true; // reset (or EPIPE after it): the server's end is gone
+            }
+        }
+        Assert.True(failed, "the connection was still open 15 s after our FIN while the peer kept sending");
+    }
+
+    private sealed class EndAtOnce : IConnectionHandler
+    {
+        public void OnConnect(ISocket socket) => socket.End();
+
+        public void OnData(ISocket socket, ReadOnlySpan<byte> data)
+        {
+        }
     }
 }

@@ -66,7 +66,8 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                 _finishing = true;
                 if (!_reading) _tcp.Tell(Tcp.ResumeReading.Instance);
                 _reading = true;
-                Context.SetReceiveTimeout(CloseGrace);
+                // A deadline, not an idle timeout: a peer that keeps sending must not keep the connection open.
+                Context.System.Scheduler.ScheduleTellOnce(CloseGrace, Self, Reset.Instance, Self);
                 return true;
             case Tcp.PeerClosed:
                 _connection?.DeliverEof();

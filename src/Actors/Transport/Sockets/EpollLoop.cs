@@ -253,14 +253,16 @@ internal sealed unsafe class EpollLoop
             var poll = new AdaptivePoll();
             while (!_stopping)
             {
-                var n = poll.Window > 0 ? Poll(events, poll.Window) : 0;
+                // The limit may have dropped since the window grew (the listener that asked for it closed).
+                var window = Math.Min(poll.Window, Volatile.Read(ref s_busyPollTicks));
+                var n = window > 0 ? Poll(events, window) : 0;
                 if (n == 0)
                 {
                     var sleptAt = Stopwatch.GetTimestamp();
                     n = epoll_wait(_epfd, events, MaxEvents, -1);
-                    poll.Slept(Stopwatch.GetTimestamp() - sleptAt, Volatile.Read(ref s_busyPollTicks));
+                    if (n > 0) poll.Slept(Stopwatch.GetTimestamp() - sleptAt, Volatile.Read(ref s_busyPollTicks));
                 }
-                else Interlocked.Increment(ref s_polledEdges);
+                else if (n > 0) Interlocked.Increment(ref s_polledEdges);
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();

@@ -105,9 +105,10 @@ internal sealed class TlsConnection : ITransportConnection
             wait.GetAwaiter().GetResult(); // once, as a ValueTask must be
         }
         catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or OperationCanceledException
-                                       or InvalidOperationException)
+                                       or InvalidOperationException or NotSupportedException)
         {
-            // The real read that follows meets the same error and reports it.
+            // The real read that follows meets the same error and reports it. (This runs on the thread the read
+            // completed on, often an event loop: SslStream's documented failures all end here.)
         }
         bool readable;
         lock (_gate) readable = ReadReady(default);
