@@ -30,8 +30,20 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     private bool _stashedEnd;
     // The last receive emptied the connection: wait for Readable before the next.
     private volatile bool _drained;
+    // During the handshake SslStream is handed whole TLS records at most, never a byte past the record it reads, so
+    // that once the handshake is done everything after it is still here (see HandOver). Where the current record
+    // stands: header bytes handed out so far, its length once known, and the body bytes still to hand out.
+    private bool _wholeRecords = true;
+    private int _headerHandedOut;
+    private int _recordLength;
+    private int _recordLeft;
+    // After HandOver: where the transport's signals go instead.
+    private volatile Action<object>? _forward;
 
     public ITransportConnection Inner => inner;
+
+    /// <summary>The lock every call into the connection is made under (<see cref="OpenSslChannel"/> takes it too).</summary>
+    public object Gate => _gate;
 
     /// <summary>
     /// From now on a transport signal that comes on an I/O thread (an epoll loop, a socket completion, inside an
@@ -56,6 +68,11 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     /// </summary>
     public void OnSignal(object signal)
     {
+        if (_forward is { } forward)
+        {
+            forward(signal);
+            return;
+        }
         object? readable = null;
         TaskCompletionSource? sent = null;
         switch (signal)
@@ -95,6 +112,31 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     // The first failure wins.
     private void SetError(SocketError error) => Interlocked.CompareExchange(ref _error, (int)error, (int)SocketError.Success);
 
+    /// <summary>After the handshake, when SslStream goes on reading and writing through this stream: hands it every byte.</summary>
+    public void EndWholeRecords()
+    {
+        lock (_gate) _wholeRecords = false;
+    }
+
+    /// <summary>
+    /// After the handshake, when the records are read and written without SslStream (<see cref="OpenSslChannel"/>):
+    /// from now on the transport's signals go to <paramref name="forward"/>, and the bytes received past the handshake
+    /// (SslStream was handed none of them) are written to <paramref name="into"/>. False, and nothing changes, when a
+    /// read or write of SslStream's is still pending or the connection already failed.
+    /// </summary>
+    public bool HandOver(Action<object> forward, Func<ReadOnlySpan<byte>, bool> into, out bool endOfStream)
+    {
+        lock (_gate)
+        {
+            endOfStream = _stashedEnd;
+            if (_readable is not null || _sent is not null || Error != SocketError.Success || _headerHandedOut != 0) return false;
+            if (_stashEnd > _stashStart && !into(_stash.AsSpan(_stashStart, _stashEnd - _stashStart))) return false;
+            ReturnStash();
+            _forward = forward;
+            return true;
+        }
+    }
+
     /// <summary>The connection is gone: pending reads and writes fail now instead of waiting forever.</summary>
     public void Fail(SocketError error)
     {
@@ -125,17 +167,18 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
                 // would only find nothing).
                 if (!_drained)
                 {
-                    if (buffer.IsEmpty) _stash = ArrayPool<byte>.Shared.Rent(StashSize);
-                    var result = inner.TryReceive(buffer.IsEmpty ? _stash : buffer.Span);
+                    var intoStash = buffer.IsEmpty || _wholeRecords;
+                    if (intoStash) _stash = ArrayPool<byte>.Shared.Rent(StashSize);
+                    var result = inner.TryReceive(intoStash ? _stash : buffer.Span);
                     _drained = result.Drained || result.Error == SocketError.WouldBlock;
                     if (result.Error == SocketError.Success)
                     {
-                        if (!buffer.IsEmpty) return result.Bytes; // 0: the peer's FIN
+                        if (!intoStash) return result.Bytes; // 0: the peer's FIN
                         (_stashStart, _stashEnd, _stashedEnd) = (0, result.Bytes, result.Bytes == 0);
                         if (result.Bytes == 0) ReturnStash();
-                        return 0;
+                        return buffer.IsEmpty || result.Bytes == 0 ? 0 : Unstash(buffer.Span);
                     }
-                    if (buffer.IsEmpty) ReturnStash();
+                    if (intoStash) ReturnStash();
                     if (result.Error != SocketError.WouldBlock)
                     {
                         SetError(result.Error);
@@ -172,10 +215,32 @@ internal sealed class CipherStream(ITransportConnection inner) : AsyncOnlyStream
     private int Unstash(Span<byte> buffer)
     {
         var n = Math.Min(buffer.Length, _stashEnd - _stashStart);
-        _stash.AsSpan(_stashStart, n).CopyTo(buffer);
+        if (_wholeRecords) n = Math.Min(n, _headerHandedOut < RecordHeader ? RecordHeader - _headerHandedOut : _recordLeft);
+        var handed = _stash.AsSpan(_stashStart, n);
+        handed.CopyTo(buffer);
+        if (_wholeRecords) Track(handed);
         _stashStart += n;
         if (_stashStart == _stashEnd) ReturnStash();
         return n;
+    }
+
+    private const int RecordHeader = 5; // type, version (2), length (2)
+
+    // Under the lock: follows the records through what was handed out (a piece of a header, or of a body, never both).
+    private void Track(ReadOnlySpan<byte> handed)
+    {
+        if (_headerHandedOut < RecordHeader)
+        {
+            foreach (var b in handed)
+            {
+                if (_headerHandedOut is 3 or 4) _recordLength = (_recordLength << 8) | b;
+                _headerHandedOut++;
+            }
+            if (_headerHandedOut < RecordHeader) return;
+            _recordLeft = _recordLength;
+        }
+        else _recordLeft -= handed.Length;
+        if (_recordLeft == 0) _headerHandedOut = _recordLength = 0;
     }
 
     private void ReturnStash()

@@ -53,6 +53,13 @@ internal static class OpenSslBuffers
             ? SSL_ctrl(context.DangerousGetHandle(), SslCtrlMode, 0, IntPtr.Zero)
             : null;
 
+    /// <summary>
+    /// The stream's <c>SSL*</c> handle after its handshake, or null where <see cref="Release"/> cannot act (the same
+    /// conditions): what <see cref="OpenSslChannel"/> reads and writes records with.
+    /// </summary>
+    internal static SafeHandle? Context(SslStream ssl) =>
+        Available && SecurityContext!.GetValue(ssl) is SafeHandle { IsInvalid: false, IsClosed: false } context ? context : null;
+
     private static FieldInfo? Find()
     {
         if (!OperatingSystem.IsLinux() || Environment.Version.Major != 10) return null;

@@ -25,6 +25,9 @@ internal sealed class TlsConnection : ITransportConnection
     private readonly CipherStream _cipher;
     private readonly SslStream _ssl;
     private readonly object _gate = new();
+    // After the handshake the records are read and written on the SSL object directly, where that can be done; the
+    // SslStream path below (a plaintext buffer, readiness reads, asynchronous writes) serves everywhere else.
+    private readonly OpenSslChannel? _direct;
     private IActorRef _owner = ActorRefs.Nobody;
     private byte[]? _plain;
     private int _plainStart;
@@ -50,6 +53,8 @@ internal sealed class TlsConnection : ITransportConnection
         BuffersReleased = OpenSslBuffers.Release(ssl);
         cipher.ResumeOnSignallingThread();
         _onReadiness = OnReadiness;
+        _direct = OpenSslChannel.TryTakeOver(cipher, ssl);
+        if (_direct is null) cipher.EndWholeRecords();
     }
 
     /// <summary>Whether OpenSSL frees this connection's record buffers when they are empty (see <see cref="OpenSslBuffers"/>).</summary>
@@ -67,10 +72,22 @@ internal sealed class TlsConnection : ITransportConnection
     /// <summary>The connection underneath, carrying the encrypted bytes.</summary>
     internal ITransportConnection Inner => _cipher.Inner;
 
-    public void Attach(IActorRef owner) => _owner = owner;
+    /// <summary>Whether the records go through <see cref="OpenSslChannel"/> rather than SslStream.</summary>
+    internal bool Direct => _direct is not null;
+
+    public void Attach(IActorRef owner)
+    {
+        _owner = owner;
+        _direct?.Attach(owner);
+    }
 
     public void WaitReadable()
     {
+        if (_direct is not null)
+        {
+            _direct.WaitReadable();
+            return;
+        }
         bool readable;
         lock (_gate)
         {
@@ -128,6 +145,7 @@ internal sealed class TlsConnection : ITransportConnection
 
     public ReadResult TryReceive(Span<byte> buffer)
     {
+        if (_direct is not null) return _direct.TryReceive(buffer);
         lock (_gate)
         {
             if (_plainEnd > _plainStart) return CopyPlain(buffer);
@@ -221,12 +239,24 @@ internal sealed class TlsConnection : ITransportConnection
     // Plaintext goes out asynchronously only: encrypting is SslStream's, and it wants to finish a record.
     public int TrySend(ReadOnlySpan<byte> data, out SocketError error)
     {
+        if (_direct is not null)
+        {
+            var taken = _direct.TrySend(data, out error);
+            if (taken > 0 && _nagleAfterFirstWrite) NagleAfterFirstWrite();
+            return taken;
+        }
         error = SocketError.WouldBlock;
         return 0;
     }
 
     public void SendAsync(ReadOnlyMemory<byte> data)
     {
+        if (_direct is not null)
+        {
+            _direct.SendAsync(data);
+            if (_nagleAfterFirstWrite) NagleAfterFirstWrite();
+            return;
+        }
         _ = Send(data);
     }
 
@@ -249,6 +279,7 @@ internal sealed class TlsConnection : ITransportConnection
     // Our side ends: close_notify, then FIN. Nothing is being written (the socket actor ends only with its queue empty).
     public SocketError ShutdownSend()
     {
+        if (_direct is not null) return _direct.ShutdownSend();
         _ = CloseNotifyThenFin();
         return SocketError.Success;
     }
@@ -268,6 +299,12 @@ internal sealed class TlsConnection : ITransportConnection
 
     public void Close()
     {
+        if (_direct is not null)
+        {
+            _direct.Close();
+            _ssl.Dispose(); // the SSL object lives on until the channel lets it go
+            return;
+        }
         _cipher.With(static c =>
         {
             c.Close();
@@ -278,6 +315,12 @@ internal sealed class TlsConnection : ITransportConnection
 
     public void Abort()
     {
+        if (_direct is not null)
+        {
+            _direct.Abort();
+            _ssl.Dispose();
+            return;
+        }
         _cipher.With(static c =>
         {
             c.Abort();
