@@ -52,7 +52,8 @@ internal static partial class TlsClientHandshake
             throw new NetException(refused ?? Failure(e, probe, connection, options));
         }
         probe.StopProbing();
-        var peer = ssl.RemoteCertificate is { } remote ? remote as X509Certificate2 ?? new X509Certificate2(remote) : null;
+        // A copy: the stream is disposed right after the handshake (TlsConnection), its certificate with it.
+        var peer = ssl.RemoteCertificate is { } remote ? new X509Certificate2(remote) : null;
         var info = new TlsInfo(TlsInfo.ProtocolName(ssl.SslProtocol), ssl.NegotiatedCipherSuite.ToString(), tls.SniName(options.Host), peer);
         return new TlsConnection(cipher, ssl, info);
     }

@@ -55,6 +55,9 @@ internal sealed class TlsConnection : ITransportConnection
         _onReadiness = OnReadiness;
         _direct = OpenSslChannel.TryTakeOver(cipher, ssl);
         if (_direct is null) cipher.EndWholeRecords();
+        // SslStream is done with: its buffer (8 KiB from the handshake, per connection) goes back to the pool now. The
+        // SSL object lives on until the channel lets it go.
+        else ssl.Dispose();
     }
 
     /// <summary>Whether OpenSSL frees this connection's record buffers when they are empty (see <see cref="OpenSslBuffers"/>).</summary>
@@ -302,7 +305,6 @@ internal sealed class TlsConnection : ITransportConnection
         if (_direct is not null)
         {
             _direct.Close();
-            _ssl.Dispose(); // the SSL object lives on until the channel lets it go
             return;
         }
         _cipher.With(static c =>
@@ -318,7 +320,6 @@ internal sealed class TlsConnection : ITransportConnection
         if (_direct is not null)
         {
             _direct.Abort();
-            _ssl.Dispose();
             return;
         }
         _cipher.With(static c =>
