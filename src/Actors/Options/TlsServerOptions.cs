@@ -37,4 +37,10 @@ public sealed record TlsServerOptions
 
     /// <summary>The CAs a client certificate must chain to; null = the system's trust store.</summary>
     public X509Certificate2Collection? ClientCertificateAuthorities { get; init; }
+
+    /// <summary>
+    /// Keeps the records on SslStream after the handshake even where OpenSSL could take them directly: the path every
+    /// other platform takes, so that tests hold it to the same behaviour here.
+    /// </summary>
+    internal bool RecordsViaSslStream { get; init; }
 }

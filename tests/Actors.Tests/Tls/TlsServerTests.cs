@@ -65,6 +65,39 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         await reading.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    // The records' path on platforms where OpenSSL cannot be reached directly: SslStream after the handshake too.
+    private static ServerOptions ViaSslStream(string transport) =>
+        Tls(transport) with { Tls = Tls(transport).Tls! with { RecordsViaSslStream = true } };
+
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task Through_SslStream_it_echoes_4_MiB_and_ends_after_the_clients_close_notify(string transport)
+    {
+        var (_, endPoint) = Listen(ViaSslStream(transport));
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        var payload = Loopback.Pattern(4 * 1024 * 1024, seed: 9);
+        var reading = client.ReadExactlyAsync(payload.Length);
+        await client.Ssl.WriteAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(payload, await reading);
+        await client.Ssl.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await client.ReadToEndAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(SocketTransports))]
+    public async Task Through_SslStream_it_still_reads_after_ending_its_side(string transport)
+    {
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (_, endPoint) = Listen(ViaSslStream(transport), () => new EndsFirst(received));
+        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
+        Assert.Equal("bye\n"u8.ToArray(), await client.ReadToEndAsync());
+        await client.Ssl.WriteAsync("still talking"u8.ToArray());
+        await client.Ssl.ShutdownAsync();
+        client.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal("still talking", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     [Theory]
     [MemberData(nameof(SocketTransports))]
     public async Task A_plaintext_client_fails_its_handshake_alone_and_the_server_keeps_serving(string transport)

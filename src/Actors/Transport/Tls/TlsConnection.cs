@@ -44,7 +44,11 @@ internal sealed class TlsConnection : ITransportConnection
     private ValueTask<int> _readiness;
     private readonly Action _onReadiness;
 
-    public TlsConnection(CipherStream cipher, SslStream ssl, TlsInfo info)
+    /// <param name="cipher">The encrypted bytes' stream under <paramref name="ssl"/>.</param>
+    /// <param name="ssl">The stream that ran the handshake.</param>
+    /// <param name="info">What the handshake negotiated.</param>
+    /// <param name="direct">Whether the records may bypass SslStream (<see cref="OpenSslChannel"/>) where that can be done.</param>
+    public TlsConnection(CipherStream cipher, SslStream ssl, TlsInfo info, bool direct = true)
     {
         _cipher = cipher;
         _ssl = ssl;
@@ -53,7 +57,7 @@ internal sealed class TlsConnection : ITransportConnection
         BuffersReleased = OpenSslBuffers.Release(ssl);
         cipher.ResumeOnSignallingThread();
         _onReadiness = OnReadiness;
-        _direct = OpenSslChannel.TryTakeOver(cipher, ssl);
+        _direct = direct ? OpenSslChannel.TryTakeOver(cipher, ssl) : null;
         if (_direct is null) cipher.EndWholeRecords();
         // SslStream is done with: its buffer (8 KiB from the handshake, per connection) goes back to the pool now. The
         // SSL object lives on until the channel lets it go.

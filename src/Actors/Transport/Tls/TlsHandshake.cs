@@ -39,7 +39,7 @@ internal static class TlsHandshake
         var peer = ssl.RemoteCertificate is { } certificate ? new X509Certificate2(certificate) : null;
         var info = new TlsInfo(TlsInfo.ProtocolName(ssl.SslProtocol), ssl.NegotiatedCipherSuite.ToString(),
             string.IsNullOrEmpty(ssl.TargetHostName) ? null : ssl.TargetHostName, peer);
-        return new TlsConnection(cipher, ssl, info);
+        return new TlsConnection(cipher, ssl, info, direct: !options.RecordsViaSslStream);
     }
 
     /// <summary>
