@@ -10,7 +10,7 @@ namespace ActorNet.Transport.AkkaIo;
 /// as soon as it closed while Akka finishes the close (Akka resets a connection whose handler died).
 /// Turns Akka's Tcp events into the socket actor's inputs.
 /// </summary>
-internal sealed class AkkaIoConnectionBridge : ActorBase
+internal sealed class AkkaIoConnectionBridge : ActorBase, IWithTimers
 {
     // How long Akka may take to finish a close after the socket actor stopped.
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
@@ -20,6 +20,9 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
     private IActorRef _owner = ActorRefs.Nobody;
     private bool _reading;
     private bool _finishing;
+
+    /// <summary>The close grace's timer (Akka sets it).</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public AkkaIoConnectionBridge(IActorRef tcp)
     {
@@ -67,7 +70,7 @@ internal sealed class AkkaIoConnectionBridge : ActorBase
                 if (!_reading) _tcp.Tell(Tcp.ResumeReading.Instance);
                 _reading = true;
                 // A deadline, not an idle timeout: a peer that keeps sending must not keep the connection open.
-                Context.System.Scheduler.ScheduleTellOnce(CloseGrace, Self, Reset.Instance, Self);
+                Timers.StartSingleTimer(Reset.Instance, Reset.Instance, CloseGrace); // cancelled if the bridge stops first
                 return true;
             case Tcp.PeerClosed:
                 _connection?.DeliverEof();
