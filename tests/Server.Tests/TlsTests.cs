@@ -49,6 +49,25 @@ public class TlsTests(ITestOutputHelper output, TlsFiles files) : IClassFixture<
         AssertNoError(lines);
     }
 
+    [Fact]
+    public void A_node_client_asking_to_renegotiate_TLS_1_2_is_refused_and_the_server_serves_on()
+    {
+        using var server = StartTls(Base.Handler("echo"));
+        using (var node = NodeTlsClient.Start(server.Port, new NodeTlsOptions
+               { Mode = NodeTlsMode.Renegotiate, MaxVersion = "TLSv1.2", Size = 1000, Seed = 3, Ca = files.Ec.Certificate }))
+        {
+            // The server answers the new ClientHello with a no_renegotiation alert, which Node takes as fatal.
+            var refused = Closed(node);
+            var echoed = refused.ToList().IndexOf("ECHOED 1000");
+            Assert.True(echoed >= 0, string.Join("\n", refused));
+            Assert.Contains(refused.Skip(echoed), l => l.StartsWith("ERROR ERR_SSL_NO_RENEGOTIATION ", StringComparison.Ordinal));
+        }
+        using var next = NodeTlsClient.Start(server.Port, new NodeTlsOptions { Size = 1000, Seed = 4, Ca = files.Ec.Certificate });
+        var lines = Closed(next);
+        AssertInOrder(lines, "ECHOED 1000", "END 1000", "CLOSE false");
+        AssertNoError(lines);
+    }
+
     [Theory]
     [InlineData("TLSv1.2", "ec")]
     [InlineData("TLSv1.3", "ec")]

@@ -75,24 +75,60 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
     }
 
     [Fact]
-    public async Task Close_sends_what_the_kernel_had_not_taken_then_close_notify()
+    public async Task Close_sends_the_ciphertext_the_kernel_had_not_taken_first()
     {
-        var (server, client, owner) = await ConnectAsync(SslProtocols.Tls13);
+        var (server, client, _) = await ConnectAsync(SslProtocols.Tls13);
         await using var _ = client;
 
-        // More than the loopback buffers hold while the client does not read: the rest waits in the channel.
+        // More than the loopback buffers hold while the client does not read: the write is taken up to a record
+        // whose ciphertext the kernel took only in part; that rest waits in the channel, and the close waits for it.
         var payload = Loopback.Pattern(32 * 1024 * 1024, seed: 5);
         var taken = server.TrySend(payload, out var error);
         Assert.Equal(SocketError.Success, error);
         Assert.InRange(taken, 1, payload.Length - 1);
-        server.SendAsync(payload.AsMemory(taken));
         server.ShutdownSend();
         server.Close();
 
-        var received = await ReadAsync(client, payload.Length + 1, untilEnd: true);
-        Assert.Equal(payload.Length, received.Length);
-        Assert.True(payload.AsSpan().SequenceEqual(received), "the bytes differ");
-        Assert.Equal(payload.Length - taken, owner.ExpectMsg<TransportSignal.Sent>(Wait).Bytes);
+        var received = await ReadAsync(client, payload.Length, untilEnd: true);
+        Assert.Equal(taken, received.Length);
+        Assert.True(payload.AsSpan(0, taken).SequenceEqual(received), "the bytes differ");
+    }
+
+    [Fact]
+    public async Task A_FIN_that_cuts_a_record_in_two_is_a_reset()
+    {
+        var split = new SplitStream();
+        var (server, client, owner) = await ConnectAsync(SslProtocols.Tls13, split);
+        await using var _ = client;
+        split.SplitNext(10);
+        var writing = client.WriteAsync("cut short"u8.ToArray());
+        server.WaitReadable();
+        owner.ExpectMsg<TransportSignal.Readable>(Wait);
+        Assert.Equal(ReadResult.WouldBlock, server.TryReceive(new byte[64]));
+
+        split.Socket!.Shutdown(SocketShutdown.Send);
+        Assert.Equal(ReadResult.Failure(SocketError.ConnectionReset), Next(server, owner, new byte[64]));
+        server.Close();
+        split.Release();
+        await Assert.ThrowsAnyAsync<IOException>(async () => await writing);
+    }
+
+    [Fact]
+    public async Task Close_after_the_peer_reset_a_pending_send_closes_at_once()
+    {
+        var split = new SplitStream();
+        var (server, client, owner) = await ConnectAsync(SslProtocols.Tls13, split);
+        await using var _ = client;
+        var payload = Loopback.Pattern(32 * 1024 * 1024, seed: 6);
+        var taken = server.TrySend(payload, out var error);
+        Assert.Equal(SocketError.Success, error);
+        Assert.InRange(taken, 1, payload.Length - 1); // the rest of a record is being sent
+
+        split.Socket!.LingerState = new LingerOption(true, 0);
+        split.Socket.Close(); // RST
+        owner.ExpectMsg<TransportSignal.Failed>(Wait);
+        server.Close();
+        Assert.True(((SocketsConnection)server.Inner).Socket.SafeHandle.IsClosed, "the socket waits for a send that failed");
     }
 
     private async Task<(TlsConnection Server, SslStream Client, TestProbe Owner)> ConnectAsync(SslProtocols protocol, SplitStream? split = null)
@@ -104,7 +140,7 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
         var accepted = await listener.AcceptSocketAsync().WaitAsync(Wait);
         await connecting.WaitAsync(Wait);
         Stream network = new NetworkStream(socket, ownsSocket: true);
-        if (split is not null) network = split.Over(network);
+        if (split is not null) network = split.Over(network, socket);
         var client = new SslStream(network, leaveInnerStreamOpen: false, (_, _, _, _) => true);
         var options = new TlsServerOptions { Certificate = Certificate, HandshakeTimeout = Wait };
         var accepting = TlsHandshake.AcceptAsync(new EngineConnection(accepted), options, ((ExtendedActorSystem)Sys).Provider, CancellationToken.None);
@@ -151,7 +187,7 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
         return buffer[..total];
     }
 
-    // A stream whose next write goes out in two pieces, the second once released.
+    // A stream whose next write goes out in two pieces, the second once released; and its socket.
     private sealed class SplitStream
     {
         private int _first;
@@ -161,7 +197,13 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
 
         public void Release() => _released.TrySetResult();
 
-        public Stream Over(Stream inner) => new Splitting(inner, this);
+        public Socket? Socket { get; private set; }
+
+        public Stream Over(Stream inner, Socket socket)
+        {
+            Socket = socket;
+            return new Splitting(inner, this);
+        }
 
         private sealed class Splitting(Stream inner, SplitStream split) : Stream
         {

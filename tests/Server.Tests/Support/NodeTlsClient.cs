@@ -12,6 +12,9 @@ internal enum NodeTlsMode
 
     /// <summary>Writes <c>size</c> pattern bytes and <c>socket.end()</c> at once; prints what the server sent before its end.</summary>
     SendAndEnd,
+
+    /// <summary>As <see cref="Echo"/>, but after the echo asks to renegotiate (TLS 1.2) and prints <c>RENEGOTIATE result</c>.</summary>
+    Renegotiate,
 }
 
 /// <summary>The options of one Node TLS client (<c>tls.connect</c>); null = Node's default.</summary>
@@ -73,7 +76,7 @@ internal sealed class NodeTlsClient : IDisposable
         var json = JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["port"] = port,
-            ["mode"] = options.Mode == NodeTlsMode.Echo ? "echo" : "send-and-end",
+            ["mode"] = options.Mode switch { NodeTlsMode.Echo => "echo", NodeTlsMode.Renegotiate => "renegotiate", _ => "send-and-end" },
             ["size"] = options.Size,
             ["seed"] = options.Seed,
             ["ca"] = options.Ca,
@@ -243,7 +246,7 @@ internal sealed class NodeTlsClient : IDisposable
               if (o.mode === 'send-and-end') s.end();
             });
             s.on('data', (d) => {
-              if (o.mode === 'echo') {
+              if (o.mode !== 'send-and-end') {
                 for (let i = 0; i < d.length; i++) {
                   if (received + i >= data.length || d[i] !== data[received + i]) {
                     say('MISMATCH ' + (received + i));
@@ -254,7 +257,9 @@ internal sealed class NodeTlsClient : IDisposable
                 received += d.length;
                 if (received === data.length) {
                   say('ECHOED ' + received);
-                  s.end(); // close_notify, then FIN
+                  if (o.mode === 'renegotiate') {
+                    s.renegotiate({ rejectUnauthorized: false }, (e) => say('RENEGOTIATE ' + (e ? (e.code || '-') : 'ok')));
+                  } else s.end(); // close_notify, then FIN
                 }
               } else {
                 received += d.length;
@@ -262,7 +267,7 @@ internal sealed class NodeTlsClient : IDisposable
               }
             });
             s.on('end', () => {
-              if (o.mode !== 'echo') say('TEXT ' + JSON.stringify(Buffer.concat(kept).toString('latin1')));
+              if (o.mode === 'send-and-end') say('TEXT ' + JSON.stringify(Buffer.concat(kept).toString('latin1')));
               say('END ' + received);
             });
             s.on('error', (e) => say('ERROR ' + (e.code || '-') + ' ' + String(e.message).split('\n')[0]));

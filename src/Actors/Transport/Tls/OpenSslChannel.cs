@@ -23,8 +23,8 @@ internal sealed unsafe class OpenSslChannel
 {
     // SSL_write takes at most one record's plaintext at a time, so the output BIO never holds more than one record.
     private const int RecordPlaintext = 16 * 1024;
-    // A receive takes up to two full records into the input BIO (which keeps what it grew to).
-    private const int ReceiveSize = 2 * (RecordPlaintext + 256);
+    // A receive takes up to a full record into the input BIO (which keeps the size it grew to).
+    private const int ReceiveSize = RecordPlaintext + 512;
     private const int ScratchSize = 64 * 1024;
     // A graceful close waits at most this long for the ciphertext still queued here, then resets.
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(30);
@@ -57,6 +57,8 @@ internal sealed unsafe class OpenSslChannel
     private ReadOnlyMemory<byte> _deferred; // a SendAsync's plaintext not encrypted yet
     private int _owed;                      // a SendAsync's plaintext encrypted, whose ciphertext is not all out
     private int _report;                    // finished SendAsync bytes to tell the owner as Sent
+    private SocketError _failure;           // a write failure to tell the owner (once, outside the lock)
+    private bool _failureTold;
     private bool _shutdownPending;
     private bool _finPending;
     private bool _closePending;
@@ -91,6 +93,9 @@ internal sealed unsafe class OpenSslChannel
             context.DangerousRelease();
             return null;
         }
+        // SslStream handled a renegotiation itself; without it OpenSSL would run one inside SSL_read, unbounded
+        // (a full handshake per request) and with callbacks into the disposed stream. TLS 1.3 has none.
+        OpenSslNative.SSL_set_options(handle, OpenSslNative.NoRenegotiation);
         var channel = new OpenSslChannel(cipher.Inner, cipher.Gate, context, handle, rbio, wbio);
         if (!cipher.HandOver(channel.OnSignal, channel.Feed, out var end))
         {
@@ -126,6 +131,10 @@ internal sealed unsafe class OpenSslChannel
             case TransportSignal.Failed failed:
                 Interlocked.CompareExchange(ref _signalledError, (int)failed.Error, (int)SocketError.Success);
                 _owner.Tell(signal, ActorRefs.NoSender);
+                // A send that failed is over: what waits behind it is dropped, and a close waiting for it happens now.
+                if (failed.Syscall != "write") break;
+                if (IoThreadScope.IsActive) OnSent(0);
+                else ThreadPool.UnsafeQueueUserWorkItem(static c => c.OnSent(0), this, preferLocal: false);
                 break;
             default:
                 _owner.Tell(signal, ActorRefs.NoSender);
@@ -135,17 +144,18 @@ internal sealed unsafe class OpenSslChannel
 
     private void OnSent(int bytes)
     {
-        int report;
+        Outcome outcome;
         lock (_gate)
         {
+            if (_closed) return;
             _backlogInFlight = false;
             _backlogStart += bytes;
             if (_backlogStart >= _backlogEnd) ReturnBacklog();
             if (_pumping) return; // sent at once, inside a Pump that goes on
             Pump();
-            report = TakeReport();
+            outcome = TakeOutcome();
         }
-        Report(report);
+        Tell(outcome);
     }
 
     /// <summary>See <see cref="ITransportConnection.WaitReadable"/>.</summary>
@@ -153,6 +163,7 @@ internal sealed unsafe class OpenSslChannel
     {
         lock (_gate)
         {
+            if (_closed) return;
             if (!_sslMayHaveData && !_eof && _readError == SocketError.Success && SignalledError == SocketError.Success)
             {
                 _inner.WaitReadable();
@@ -166,17 +177,19 @@ internal sealed unsafe class OpenSslChannel
     public ReadResult TryReceive(Span<byte> buffer)
     {
         ReadResult result;
-        int report;
+        Outcome outcome;
         lock (_gate)
         {
+            if (_closed) return ReadResult.Failure(SocketError.OperationAborted);
             var total = Receive(buffer);
             result = total > 0 ? new ReadResult(total, SocketError.Success, !_sslMayHaveData && _innerDrained)
                 : _readError != SocketError.Success ? ReadResult.Failure(_readError)
                 : _eof ? ReadResult.EndOfStream : ReadResult.WouldBlock;
-            if (OpenSslNative.Pending(_wbio) > 0) Pump(); // a read may have an answer to send (a key update)
-            report = TakeReport();
+            // A read may have an answer to send (a key update, a refused renegotiation).
+            if (OpenSslNative.Pending(_wbio) > 0) Pump();
+            outcome = TakeOutcome();
         }
-        Report(report);
+        Tell(outcome);
         return result;
     }
 
@@ -186,6 +199,7 @@ internal sealed unsafe class OpenSslChannel
         if (_readError == SocketError.Success && SignalledError is var signalled and not SocketError.Success) _readError = signalled;
         if (_eof || _readError != SocketError.Success || _closed) return 0;
         var total = 0;
+        var fed = false;
         while (true)
         {
             while (_sslMayHaveData && total < buffer.Length)
@@ -196,7 +210,10 @@ internal sealed unsafe class OpenSslChannel
                 if (OpenSslNative.SSL_pending(_ssl) == 0 && OpenSslNative.Pending(_rbio) == 0) _sslMayHaveData = false;
             }
             if (_eof || _readError != SocketError.Success || total == buffer.Length) return total;
-            if (total > 0 && (_innerDrained || buffer.Length - total < RecordPlaintext)) return total;
+            // The socket was emptied by this call's receive (or, with data in hand, maybe by an earlier one): a receive
+            // now would find nothing; the owner waits for Readable.
+            if ((total > 0 || fed) && _innerDrained) return total;
+            if (total > 0 && buffer.Length - total < RecordPlaintext) return total;
             var scratch = t_scratch ??= new byte[ScratchSize];
             var result = _inner.TryReceive(scratch.AsSpan(0, ReceiveSize));
             if (result.Error == SocketError.WouldBlock)
@@ -211,12 +228,14 @@ internal sealed unsafe class OpenSslChannel
             }
             if (result.Bytes == 0)
             {
-                // The peer's FIN without close_notify ends the stream, as in Node, unless it cuts a record in two.
-                if (OpenSslNative.Pending(_rbio) > 0) _readError = SocketError.ConnectionReset;
+                // The peer's FIN without close_notify ends the stream, as in Node, unless it cuts a record in two
+                // (the part OpenSSL already took from the BIO waits in its record layer: SSL_has_pending).
+                if (OpenSslNative.Pending(_rbio) > 0 || OpenSslNative.SSL_has_pending(_ssl) != 0) _readError = SocketError.ConnectionReset;
                 else _eof = true;
                 return total;
             }
             _innerDrained = result.Drained;
+            fed = true;
             if (!Feed(scratch.AsSpan(0, result.Bytes)))
             {
                 _readError = SocketError.ConnectionReset;
@@ -262,13 +281,14 @@ internal sealed unsafe class OpenSslChannel
     /// <summary>See <see cref="ITransportConnection.TrySend"/>: every byte taken is encrypted; its ciphertext is in the kernel or queued here.</summary>
     public int TrySend(ReadOnlySpan<byte> data, out SocketError error)
     {
-        int taken, report;
+        int taken;
+        Outcome outcome;
         lock (_gate)
         {
             taken = Send(data, out error);
-            report = TakeReport();
+            outcome = TakeOutcome();
         }
-        Report(report);
+        Tell(outcome);
         return taken;
     }
 
@@ -355,7 +375,7 @@ internal sealed unsafe class OpenSslChannel
     /// <summary>See <see cref="ITransportConnection.SendAsync"/>: Sent follows once all its ciphertext is in the kernel.</summary>
     public void SendAsync(ReadOnlyMemory<byte> data)
     {
-        int report;
+        Outcome outcome;
         SocketError error;
         lock (_gate)
         {
@@ -365,10 +385,10 @@ internal sealed unsafe class OpenSslChannel
                 _deferred = data;
                 Pump();
             }
-            report = TakeReport();
+            outcome = TakeOutcome();
         }
         if (error != SocketError.Success) _owner.Tell(new TransportSignal.Failed(error, "write"), ActorRefs.NoSender);
-        Report(report);
+        Tell(outcome);
     }
 
     /// <summary>See <see cref="ITransportConnection.ShutdownSend"/>: close_notify, then FIN, after what is queued.</summary>
@@ -383,21 +403,30 @@ internal sealed unsafe class OpenSslChannel
         return SocketError.Success;
     }
 
-    /// <summary>See <see cref="ITransportConnection.Close"/>: after what is queued, within <see cref="CloseGrace"/>.</summary>
+    /// <summary>
+    /// See <see cref="ITransportConnection.Close"/>: the ciphertext already made goes out first, within
+    /// <see cref="CloseGrace"/>, as the kernel sends what it holds after close(2). A SendAsync's plaintext not encrypted
+    /// yet is dropped, as Node drops the writes queued in user space on destroy.
+    /// </summary>
     public void Close()
     {
         lock (_gate)
         {
             if (_closed || _closePending) return;
-            if (_backlogInFlight || _backlogEnd > _backlogStart || !_deferred.IsEmpty || _shutdownPending || _finPending)
+            _deferred = ReadOnlyMemory<byte>.Empty;
+            _owed = 0;
+            if (WriteError != SocketError.Success)
+            {
+                CloseNow(abort: true);
+                return;
+            }
+            if (_backlogInFlight || _backlogEnd > _backlogStart || _shutdownPending || _finPending)
             {
                 _closePending = true;
                 _closeGrace = new Timer(static c => ((OpenSslChannel)c!).Abort(), this, CloseGrace, Timeout.InfiniteTimeSpan);
                 return;
             }
-            _closed = true;
-            _inner.Close();
-            Release();
+            CloseNow(abort: false);
         }
     }
 
@@ -406,17 +435,25 @@ internal sealed unsafe class OpenSslChannel
     {
         lock (_gate)
         {
-            if (_closed) return;
-            _closed = true;
-            _closePending = false;
-            // A buffer being sent is not returned to the pool: the transport may still read it.
-            if (!_backlogInFlight) ReturnBacklog();
-            _backlog = null;
-            _backlogStart = _backlogEnd = 0;
-            _deferred = ReadOnlyMemory<byte>.Empty;
-            _inner.Abort();
-            Release();
+            if (!_closed) CloseNow(abort: true);
         }
+    }
+
+    // Under the lock: closes the connection underneath and lets the SSL object go; an abort drops what waits here.
+    private void CloseNow(bool abort)
+    {
+        _closed = true;
+        _closePending = false;
+        _closeGrace?.Dispose();
+        // A buffer being sent is not returned to the pool: the transport may still read it.
+        if (!_backlogInFlight) ReturnBacklog();
+        _backlog = null;
+        _backlogStart = _backlogEnd = 0;
+        _deferred = ReadOnlyMemory<byte>.Empty;
+        _owed = 0;
+        if (abort) _inner.Abort();
+        else _inner.Close();
+        Release();
     }
 
     // Under the lock: moves everything queued along as far as the kernel takes it, in order: ciphertext waiting, the
@@ -464,25 +501,19 @@ internal sealed unsafe class OpenSslChannel
                     _finPending = false;
                     _inner.ShutdownSend();
                 }
-                if (_closePending)
-                {
-                    _closePending = false;
-                    _closeGrace?.Dispose();
-                    _closed = true;
-                    _inner.Close();
-                    Release();
-                }
+                if (_closePending) CloseNow(abort: false);
                 return;
             }
-            // Failed: what waits here is dropped; the owner hears of the failure from the transport or its next call.
-            if (!_closed && _closePending)
+            if (_closed) return;
+            // Failed: a SendAsync still owed hears of it (once); a close waiting for the queue happens now.
+            if ((!_deferred.IsEmpty || _owed > 0) && !_failureTold)
             {
-                _closePending = false;
-                _closeGrace?.Dispose();
-                _closed = true;
-                _inner.Abort();
-                Release();
+                _failureTold = true;
+                _failure = WriteError;
             }
+            _deferred = ReadOnlyMemory<byte>.Empty;
+            _owed = 0;
+            if (_closePending) CloseNow(abort: true);
         }
         finally
         {
@@ -497,8 +528,7 @@ internal sealed unsafe class OpenSslChannel
         if (error == SocketError.WouldBlock) sent = 0;
         else if (error != SocketError.Success)
         {
-            _writeError = error;
-            _owner.Tell(new TransportSignal.Failed(error, "write"), ActorRefs.NoSender);
+            _writeError = error; // Pump tells a SendAsync that waits; TrySend's caller hears it on its next call
             return;
         }
         _backlogStart += sent;
@@ -549,16 +579,21 @@ internal sealed unsafe class OpenSslChannel
         _backlogStart = _backlogEnd = 0;
     }
 
-    private int TakeReport()
+    // What a call under the lock has to tell the owner once the lock is let go (an event-loop owner may run inline).
+    private readonly record struct Outcome(int Sent, SocketError Failure);
+
+    private Outcome TakeOutcome()
     {
-        var report = _report;
+        var outcome = new Outcome(_report, _failure);
         _report = 0;
-        return report;
+        _failure = SocketError.Success;
+        return outcome;
     }
 
-    private void Report(int bytes)
+    private void Tell(Outcome outcome)
     {
-        if (bytes > 0) _owner.Tell(new TransportSignal.Sent(bytes), ActorRefs.NoSender);
+        if (outcome.Sent > 0) _owner.Tell(new TransportSignal.Sent(outcome.Sent), ActorRefs.NoSender);
+        if (outcome.Failure != SocketError.Success) _owner.Tell(new TransportSignal.Failed(outcome.Failure, "write"), ActorRefs.NoSender);
     }
 
     // Under the lock, once closed: the SSL object is SslStream's to free from now on.

@@ -15,6 +15,7 @@ internal static unsafe class OpenSslNative
     public const int ErrorWantRead = 2;    // SSL_ERROR_WANT_READ
     public const int ErrorSyscall = 5;     // SSL_ERROR_SYSCALL
     public const int ErrorZeroReturn = 6;  // SSL_ERROR_ZERO_RETURN: the peer's close_notify
+    public const ulong NoRenegotiation = 1UL << 30; // SSL_OP_NO_RENEGOTIATION
     private const int BioCtrlPending = 10; // BIO_CTRL_PENDING
 
     [DllImport(Ssl, ExactSpelling = true)]
@@ -29,8 +30,15 @@ internal static unsafe class OpenSslNative
     [DllImport(Ssl, ExactSpelling = true), SuppressGCTransition]
     public static extern void SSL_set_quiet_shutdown(IntPtr ssl, int mode);
 
-    [DllImport(Ssl, ExactSpelling = true), SuppressGCTransition]
+    // Not without the GC transition: it may set up the thread's error state (under a global lock) on first use.
+    [DllImport(Ssl, ExactSpelling = true)]
     public static extern int SSL_get_error(IntPtr ssl, int result);
+
+    [DllImport(Ssl, ExactSpelling = true), SuppressGCTransition]
+    public static extern int SSL_has_pending(IntPtr ssl);
+
+    [DllImport(Ssl, ExactSpelling = true), SuppressGCTransition]
+    public static extern ulong SSL_set_options(IntPtr ssl, ulong options);
 
     [DllImport(Ssl, ExactSpelling = true), SuppressGCTransition]
     public static extern int SSL_pending(IntPtr ssl);
