@@ -55,7 +55,9 @@ internal static partial class TlsClientHandshake
         // A copy: the stream is disposed right after the handshake (TlsConnection), its certificate with it.
         var peer = ssl.RemoteCertificate is { } remote ? new X509Certificate2(remote) : null;
         var info = new TlsInfo(TlsInfo.ProtocolName(ssl.SslProtocol), ssl.NegotiatedCipherSuite.ToString(), tls.SniName(options.Host), peer);
-        return new TlsConnection(cipher, ssl, info);
+        // A client with a certificate stays on SslStream: a TLS 1.3 server may ask for it after the handshake, which
+        // SslStream answers and OpenSSL alone cannot (the certificate callback is SslStream's).
+        return new TlsConnection(cipher, ssl, info, direct: tls.ClientCertificate is null);
     }
 
     private static SslClientAuthenticationOptions ClientOptions(TlsClientOptions tls, string hostname,
