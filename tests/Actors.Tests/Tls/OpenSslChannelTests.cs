@@ -59,11 +59,8 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
         var (server, client, owner) = await ConnectAsync(SslProtocols.Tls13, split);
         await using var _ = client;
 
-        // One record, sent in two pieces: the first makes SSL_read ask for more, with a stale error queued.
-        split.SplitNext(10);
-        var writing = client.WriteAsync("split"u8.ToArray());
-        server.WaitReadable();
-        owner.ExpectMsg<TransportSignal.Readable>(Wait);
+        // The first piece makes SSL_read ask for more, with a stale error queued.
+        var writing = WriteSplit(split, client, server, owner, "split");
         Assert.Equal(IntPtr.Zero, BIO_new_file("/nonexistent/actornet", "r"));
         Assert.NotEqual(0UL, ERR_peek_error());
         Assert.Equal(ReadResult.WouldBlock, server.TryReceive(new byte[64]));
@@ -100,10 +97,7 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
         var split = new SplitStream();
         var (server, client, owner) = await ConnectAsync(SslProtocols.Tls13, split);
         await using var _ = client;
-        split.SplitNext(10);
-        var writing = client.WriteAsync("cut short"u8.ToArray());
-        server.WaitReadable();
-        owner.ExpectMsg<TransportSignal.Readable>(Wait);
+        var writing = WriteSplit(split, client, server, owner, "cut short");
         Assert.Equal(ReadResult.WouldBlock, server.TryReceive(new byte[64]));
 
         split.Socket!.Shutdown(SocketShutdown.Send);
@@ -150,6 +144,16 @@ public sealed class OpenSslChannelTests(ITestOutputHelper output) : ServerTestKi
         var owner = CreateTestProbe();
         server.Attach(owner.Ref);
         return (server, client, owner);
+    }
+
+    // One record, sent in two pieces: the first 10 bytes now (the server hears Readable), the rest once released.
+    private static ValueTask WriteSplit(SplitStream split, SslStream client, TlsConnection server, TestProbe owner, string text)
+    {
+        split.SplitNext(10);
+        var writing = client.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text));
+        server.WaitReadable();
+        owner.ExpectMsg<TransportSignal.Readable>(Wait);
+        return writing;
     }
 
     // As a socket actor reads: wait for Readable and read, again while there is nothing yet (a Readable may find nothing).

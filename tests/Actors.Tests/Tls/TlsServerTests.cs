@@ -21,22 +21,23 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
             Tls = new TlsServerOptions { Certificate = certificate ?? Ec, HandshakeTimeout = handshakeTimeout ?? TimeSpan.FromSeconds(10) },
         };
 
-    public static TheoryData<string, SslProtocols> TransportsAndProtocols()
+    public static TheoryData<string, SslProtocols, bool> TransportsProtocolsAndPaths()
     {
-        var data = new TheoryData<string, SslProtocols>();
+        var data = new TheoryData<string, SslProtocols, bool>();
         foreach (var transport in Transports)
+        foreach (var viaSslStream in new[] { false, true })
         {
-            data.Add(transport, SslProtocols.Tls12);
-            data.Add(transport, SslProtocols.Tls13);
+            data.Add(transport, SslProtocols.Tls12, viaSslStream);
+            data.Add(transport, SslProtocols.Tls13, viaSslStream);
         }
         return data;
     }
 
     [Theory]
-    [MemberData(nameof(TransportsAndProtocols))]
-    public async Task Echoes_1_MiB_byte_exact_and_ends_after_the_clients_close_notify(string transport, SslProtocols protocol)
+    [MemberData(nameof(TransportsProtocolsAndPaths))]
+    public async Task Echoes_1_MiB_byte_exact_and_ends_after_the_clients_close_notify(string transport, SslProtocols protocol, bool viaSslStream)
     {
-        var (_, endPoint) = Listen(Tls(transport));
+        var (_, endPoint) = Listen(Tls(transport, viaSslStream));
         await using var client = await TlsClient.ConnectAsync(endPoint, Ec, protocol);
         Assert.Equal(protocol, client.Ssl.SslProtocol);
         var payload = Loopback.Pattern(1024 * 1024, seed: 7);
@@ -65,37 +66,19 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         await reading.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
-    // The records' path on platforms where OpenSSL cannot be reached directly: SslStream after the handshake too.
-    private static ServerOptions ViaSslStream(string transport) =>
-        Tls(transport) with { Tls = Tls(transport).Tls! with { RecordsViaSslStream = true } };
+    // viaSslStream: the records' path where OpenSSL cannot be reached directly (SslStream after the handshake too).
+    private static ServerOptions Tls(string transport, bool viaSslStream) =>
+        Tls(transport) with { Tls = Tls(transport).Tls! with { RecordsViaSslStream = viaSslStream } };
 
-    [Theory]
-    [MemberData(nameof(SocketTransports))]
-    public async Task Through_SslStream_it_echoes_4_MiB_and_ends_after_the_clients_close_notify(string transport)
+    public static TheoryData<string, bool> TransportsAndPaths()
     {
-        var (_, endPoint) = Listen(ViaSslStream(transport));
-        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
-        var payload = Loopback.Pattern(4 * 1024 * 1024, seed: 9);
-        var reading = client.ReadExactlyAsync(payload.Length);
-        await client.Ssl.WriteAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(payload, await reading);
-        await client.Ssl.ShutdownAsync();
-        client.Socket.Shutdown(SocketShutdown.Send);
-        Assert.Empty(await client.ReadToEndAsync());
-    }
-
-    [Theory]
-    [MemberData(nameof(SocketTransports))]
-    public async Task Through_SslStream_it_still_reads_after_ending_its_side(string transport)
-    {
-        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (_, endPoint) = Listen(ViaSslStream(transport), () => new EndsFirst(received));
-        await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
-        Assert.Equal("bye\n"u8.ToArray(), await client.ReadToEndAsync());
-        await client.Ssl.WriteAsync("still talking"u8.ToArray());
-        await client.Ssl.ShutdownAsync();
-        client.Socket.Shutdown(SocketShutdown.Send);
-        Assert.Equal("still talking", await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        var data = new TheoryData<string, bool>();
+        foreach (var transport in Transports)
+        {
+            data.Add(transport, false);
+            data.Add(transport, true);
+        }
+        return data;
     }
 
     [Theory]
@@ -154,11 +137,11 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
     }
 
     [Theory]
-    [MemberData(nameof(SocketTransports))]
-    public async Task After_the_server_ends_its_side_it_still_reads_what_the_client_sends(string transport)
+    [MemberData(nameof(TransportsAndPaths))]
+    public async Task After_the_server_ends_its_side_it_still_reads_what_the_client_sends(string transport, bool viaSslStream)
     {
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (_, endPoint) = Listen(Tls(transport), () => new EndsFirst(received));
+        var (_, endPoint) = Listen(Tls(transport, viaSslStream), () => new EndsFirst(received));
         await using var client = await TlsClient.ConnectAsync(endPoint, Ec);
         Assert.Equal("bye\n"u8.ToArray(), await client.ReadToEndAsync()); // the server's close_notify, then FIN
         await client.Ssl.WriteAsync("still talking"u8.ToArray());
