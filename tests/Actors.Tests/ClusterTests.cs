@@ -197,6 +197,11 @@ public sealed class ClusterTests
         {
             return true;
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // A connect that met the listening socket as it closed (queued, then reset): ask again.
+            return false;
+        }
     }
 
     private static Task AwaitLocalCount(ClusterNode node, int live) =>

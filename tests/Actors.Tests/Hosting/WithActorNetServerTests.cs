@@ -245,6 +245,10 @@ public sealed class WithActorNetServerTests
             {
                 return;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // A probe still in the accept queue when the listener closed is reset: try again.
+            }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{endPoint} still accepts connections");
             await Task.Delay(20);
         }
