@@ -204,7 +204,7 @@ public class TlsTests(ITestOutputHelper output, TlsFiles files) : IClassFixture<
         Assert.Equal("during the drain\n", await client.EchoAsync("during the drain\n"));
         var pattern = new Pattern(31).Bytes(0, 256 * 1024);
         var reading = client.ReadExactlyAsync(pattern.Length);
-        await client.Ssl.WriteAsync(pattern);
+        await client.Ssl.WriteAsync(pattern).AsTask().WaitAsync(Long);
         Assert.Equal(pattern, await reading);
         Assert.False(server.HasExited, "the server must not exit while a TLS connection is open");
 

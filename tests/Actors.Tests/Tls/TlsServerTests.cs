@@ -42,7 +42,7 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         Assert.Equal(protocol, client.Ssl.SslProtocol);
         var payload = Loopback.Pattern(1024 * 1024, seed: 7);
         var reading = client.ReadExactlyAsync(payload.Length);
-        await client.Ssl.WriteAsync(payload);
+        await client.Ssl.WriteAsync(payload).AsTask().WaitAsync(TimeSpan.FromSeconds(20)); // a server that stops reading fails, not hangs
         Assert.Equal(payload, await reading);
 
         // Our close_notify, then FIN: echo ends its side too, with close_notify (a clean end, no error).
@@ -62,7 +62,7 @@ public sealed class TlsServerTests(ITestOutputHelper output) : ServerTestKit(out
         {
             for (var i = 0; i < 64; i++) Assert.Equal(chunk, await client.ReadExactlyAsync(chunk.Length));
         });
-        for (var i = 0; i < 64; i++) await client.Ssl.WriteAsync(chunk);
+        for (var i = 0; i < 64; i++) await client.Ssl.WriteAsync(chunk).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
         await reading.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
